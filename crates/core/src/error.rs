@@ -1,0 +1,156 @@
+//! Error types of the core. Every variant maps to a stable, documented code string.
+
+use thiserror::Error;
+
+/// Bad input: the request itself is wrong, whatever the engine state.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ValidationError {
+    /// A configuration value is out of range.
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(String),
+    /// A value is not a finite decimal number (NaN, Infinity, garbage text).
+    #[error("{field} is not a finite decimal number: {value}")]
+    InvalidNumber {
+        /// Field name.
+        field: &'static str,
+        /// What was given.
+        value: String,
+    },
+    /// An amount is zero or negative.
+    #[error("amount must be greater than 0, got {0}")]
+    InvalidAmount(String),
+    /// A price is zero or negative.
+    #[error("{field} must be greater than 0, got {value}")]
+    InvalidPrice {
+        /// Field name.
+        field: &'static str,
+        /// What was given.
+        value: String,
+    },
+    /// A limit order without a limit price.
+    #[error("a limit order needs a price")]
+    MissingPrice,
+    /// A stop-loss / take-profit order without a trigger price.
+    #[error("a {0} order needs a stopPrice")]
+    MissingStopPrice(&'static str),
+    /// Side is not buy/sell (or long/short where a position side is expected).
+    #[error("side must be \"buy\" or \"sell\", got {0:?}")]
+    InvalidSide(String),
+    /// Order type is not one of market/limit/stop_loss/take_profit.
+    #[error("type must be one of \"market\", \"limit\", \"stop_loss\", \"take_profit\", got {0:?}")]
+    InvalidOrderType(String),
+    /// Symbol is not of the form BASE/QUOTE.
+    #[error("symbol must look like \"BTC/USDT\" (BASE/QUOTE, letters and digits), got {0:?}")]
+    InvalidSymbol(String),
+    /// Leverage outside 1..=125 or not an integer.
+    #[error("leverage must be a whole number from 1 to {max}, got {value}")]
+    InvalidLeverage {
+        /// What was given.
+        value: String,
+        /// Largest allowed.
+        max: u32,
+    },
+    /// Order id empty or too long.
+    #[error("order id must be 1 to 64 characters, got {0:?}")]
+    InvalidOrderId(String),
+}
+
+/// The request is well formed but the engine's state does not allow it.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum OrderError {
+    /// An order with this id exists already.
+    #[error("an order with id {0:?} already exists")]
+    DuplicateOrderId(String),
+    /// No order with this id.
+    #[error("no order with id {0:?}")]
+    OrderNotFound(String),
+    /// The order is not pending any more.
+    #[error("order {id:?} is {status} and cannot be cancelled")]
+    NotCancellable {
+        /// Order id.
+        id: String,
+        /// Its current status.
+        status: &'static str,
+    },
+    /// A status change the lifecycle table forbids.
+    #[error("order status cannot go from {from} to {to}")]
+    InvalidTransition {
+        /// Current status.
+        from: &'static str,
+        /// Requested status.
+        to: &'static str,
+    },
+    /// No open position in the symbol.
+    #[error("no open position in {0}")]
+    NoPosition(String),
+    /// Leverage cannot change while a position is open.
+    #[error("leverage of {symbol} is {current}x while a position is open; close it before changing leverage")]
+    LeverageLocked {
+        /// Symbol.
+        symbol: String,
+        /// Leverage in force.
+        current: u32,
+    },
+    /// No price known for the symbol and none given.
+    #[error("no market price known for {0}; pass the current price")]
+    NoPrice(String),
+}
+
+/// Any error the engine returns.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum EngineError {
+    /// Bad input.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    /// State does not allow the request.
+    #[error(transparent)]
+    Order(#[from] OrderError),
+    /// A decimal computation overflowed (values far outside any market's range).
+    #[error("arithmetic overflow while computing {0}")]
+    Overflow(&'static str),
+}
+
+impl EngineError {
+    /// Stable machine-readable code (SCREAMING_SNAKE_CASE), part of the public API.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Validation(e) => match e {
+                ValidationError::InvalidConfig(_) => "INVALID_CONFIG",
+                ValidationError::InvalidNumber { .. } => "INVALID_NUMBER",
+                ValidationError::InvalidAmount(_) => "INVALID_AMOUNT",
+                ValidationError::InvalidPrice { .. } => "INVALID_PRICE",
+                ValidationError::MissingPrice => "MISSING_PRICE",
+                ValidationError::MissingStopPrice(_) => "MISSING_STOP_PRICE",
+                ValidationError::InvalidSide(_) => "INVALID_SIDE",
+                ValidationError::InvalidOrderType(_) => "INVALID_ORDER_TYPE",
+                ValidationError::InvalidSymbol(_) => "INVALID_SYMBOL",
+                ValidationError::InvalidLeverage { .. } => "INVALID_LEVERAGE",
+                ValidationError::InvalidOrderId(_) => "INVALID_ORDER_ID",
+            },
+            Self::Order(e) => match e {
+                OrderError::DuplicateOrderId(_) => "DUPLICATE_ORDER_ID",
+                OrderError::OrderNotFound(_) => "ORDER_NOT_FOUND",
+                OrderError::NotCancellable { .. } => "ORDER_NOT_CANCELLABLE",
+                OrderError::InvalidTransition { .. } => "INVALID_TRANSITION",
+                OrderError::NoPosition(_) => "NO_POSITION",
+                OrderError::LeverageLocked { .. } => "LEVERAGE_LOCKED",
+                OrderError::NoPrice(_) => "NO_PRICE",
+            },
+            Self::Overflow(_) => "ARITHMETIC_OVERFLOW",
+        }
+    }
+
+    /// Error family name, used as the JS `Error.name`.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Validation(_) => "ValidationError",
+            Self::Order(_) => "OrderError",
+            Self::Overflow(_) => "EngineError",
+        }
+    }
+}
+
+/// Result alias of the core.
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;

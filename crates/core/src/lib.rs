@@ -1,0 +1,38 @@
+//! # iftb-core
+//!
+//! The order-execution and position engine behind `iftb-executor`, in pure Rust.
+//!
+//! - **Sans-IO and deterministic**: no wall clock ([`clock::Clock`] is injected), no
+//!   randomness, no network. The same calls give byte-identical state.
+//! - **Exact money**: every price, quantity, fee and PnL is a `rust_decimal::Decimal`.
+//! - **One venue trait** ([`venue::ExecutionVenue`]) implemented by the paper engine
+//!   ([`paper::PaperEngine`]) and, in the binding, by the live executor.
+//!
+//! ```text
+//! OrderRequest ──validate──▶ Order(pending) ──fill / cancel / reject──▶ filled | cancelled | failed
+//!                                   │
+//! update_price(symbol, p) ──▶ liquidations, triggered SL/TP, resting limits ──▶ EventRecord log
+//! ```
+#![deny(missing_docs)]
+
+pub mod clock;
+pub mod error;
+pub mod events;
+pub mod liquidation;
+pub mod num;
+pub mod order;
+pub mod paper;
+pub mod position;
+pub mod types;
+pub mod venue;
+
+pub use clock::{Clock, ManualClock};
+pub use error::{EngineError, OrderError, Result, ValidationError};
+pub use events::{CloseReason, EngineEvent, EventRecord, Fill};
+pub use liquidation::{Bracket, BracketTable};
+pub use order::{Order, OrderRequest, OrderStatus, OrderTransition};
+pub use paper::{PaperConfig, PaperEngine, PaperState, MAX_LEVERAGE};
+pub use position::{AccountState, Position, PositionState};
+pub use rust_decimal::Decimal;
+pub use types::{Liquidity, OrderType, PositionSide, Side, Symbol};
+pub use venue::ExecutionVenue;
