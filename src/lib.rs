@@ -1,8 +1,21 @@
-//! wasm-bindgen binding (placeholder, being written).
+//! # iftb-executor (wasm binding)
+//!
+//! Thin wasm-bindgen layer over [`iftb_core`]: convert JS values in, call the core, convert
+//! results out. One file per JS class; errors in [`error`], conversions in [`convert`].
+#![deny(missing_docs)]
+
+pub mod convert;
+pub mod error;
+mod paper_trader;
+mod types;
+
+pub use paper_trader::PaperTrader;
+
 use wasm_bindgen::prelude::*;
 
 /// Package version.
 #[wasm_bindgen]
+#[must_use]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }

@@ -37,7 +37,9 @@ pub enum ValidationError {
     #[error("side must be \"buy\" or \"sell\", got {0:?}")]
     InvalidSide(String),
     /// Order type is not one of market/limit/stop_loss/take_profit.
-    #[error("type must be one of \"market\", \"limit\", \"stop_loss\", \"take_profit\", got {0:?}")]
+    #[error(
+        "type must be one of \"market\", \"limit\", \"stop_loss\", \"take_profit\", got {0:?}"
+    )]
     InvalidOrderType(String),
     /// Symbol is not of the form BASE/QUOTE.
     #[error("symbol must look like \"BTC/USDT\" (BASE/QUOTE, letters and digits), got {0:?}")]
@@ -50,6 +52,9 @@ pub enum ValidationError {
         /// Largest allowed.
         max: u32,
     },
+    /// An argument has the wrong shape (e.g. not an object where one is expected).
+    #[error("{0}")]
+    InvalidArgument(String),
     /// Order id empty or too long.
     #[error("order id must be 1 to 64 characters, got {0:?}")]
     InvalidOrderId(String),
@@ -127,6 +132,7 @@ impl EngineError {
                 ValidationError::InvalidSymbol(_) => "INVALID_SYMBOL",
                 ValidationError::InvalidLeverage { .. } => "INVALID_LEVERAGE",
                 ValidationError::InvalidOrderId(_) => "INVALID_ORDER_ID",
+                ValidationError::InvalidArgument(_) => "INVALID_ARGUMENT",
             },
             Self::Order(e) => match e {
                 OrderError::DuplicateOrderId(_) => "DUPLICATE_ORDER_ID",

@@ -7,8 +7,8 @@
 //! again with that bracket (Binance FAQ). A result ≤ 0 means "cannot be liquidated".
 
 use crate::types::PositionSide;
-use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// One maintenance-margin bracket.
@@ -80,7 +80,10 @@ impl BracketTable {
                 return Err(format!("bracket {} has bad leverage or cum", i + 1));
             }
             if i > 0 && self.0[i - 1].notional_cap != b.notional_floor {
-                return Err(format!("bracket {} does not start where the previous ends", i + 1));
+                return Err(format!(
+                    "bracket {} does not start where the previous ends",
+                    i + 1
+                ));
             }
         }
         Ok(())
@@ -150,7 +153,8 @@ mod tests {
         let t = BracketTable::btcusdt();
         t.validate().unwrap();
         for w in t.0.windows(2) {
-            let cum = w[1].notional_floor * (w[1].maint_margin_ratio - w[0].maint_margin_ratio) + w[0].cum;
+            let cum = w[1].notional_floor * (w[1].maint_margin_ratio - w[0].maint_margin_ratio)
+                + w[0].cum;
             assert_eq!(cum, w[1].cum);
         }
     }
@@ -171,8 +175,13 @@ mod tests {
     #[test]
     fn long_1x_cannot_be_liquidated_short_1x_can() {
         let t = BracketTable::btcusdt();
-        assert_eq!(t.liquidation_price(PositionSide::Long, dec("1"), dec("100"), dec("100")), None);
-        let lp = t.liquidation_price(PositionSide::Short, dec("1"), dec("100"), dec("100")).unwrap();
+        assert_eq!(
+            t.liquidation_price(PositionSide::Long, dec("1"), dec("100"), dec("100")),
+            None
+        );
+        let lp = t
+            .liquidation_price(PositionSide::Short, dec("1"), dec("100"), dec("100"))
+            .unwrap();
         assert_eq!(lp, dec("200") / dec("1.004"));
     }
 
@@ -182,7 +191,8 @@ mod tests {
         let lp = BracketTable::btcusdt()
             .liquidation_price(PositionSide::Long, dec("2"), dec("50000"), dec("5000"))
             .unwrap();
-        let expect = (dec("5000") + dec("50") - dec("100000")) / (dec("2") * dec("0.005") - dec("2"));
+        let expect =
+            (dec("5000") + dec("50") - dec("100000")) / (dec("2") * dec("0.005") - dec("2"));
         assert_eq!(lp, expect);
     }
 }

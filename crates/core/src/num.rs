@@ -26,8 +26,11 @@ pub const MONEY_DP: u32 = 12;
 /// Round to the money quantum ([`MONEY_DP`] places, half to even) and drop trailing zeros.
 #[must_use]
 pub fn money(d: Decimal) -> Decimal {
-    d.round_dp_with_strategy(MONEY_DP, rust_decimal::RoundingStrategy::MidpointNearestEven)
-        .normalize()
+    d.round_dp_with_strategy(
+        MONEY_DP,
+        rust_decimal::RoundingStrategy::MidpointNearestEven,
+    )
+    .normalize()
 }
 
 /// Parse a decimal string exactly. Accepts plain (`"0.1"`) and scientific (`"1e-8"`) forms.
@@ -131,9 +134,17 @@ mod tests {
     #[test]
     fn parses_exactly() {
         assert_eq!(parse_decimal("x", "0.1").unwrap().to_string(), "0.1");
-        assert_eq!(parse_decimal("x", "1e-8").unwrap().to_string(), "0.00000001");
-        assert_eq!(parse_decimal("x", "50000.000").unwrap().to_string(), "50000");
-        for bad in ["", "NaN", "Infinity", "-inf", "1.2.3", "abc", "1e400", "0x10"] {
+        assert_eq!(
+            parse_decimal("x", "1e-8").unwrap().to_string(),
+            "0.00000001"
+        );
+        assert_eq!(
+            parse_decimal("x", "50000.000").unwrap().to_string(),
+            "50000"
+        );
+        for bad in [
+            "", "NaN", "Infinity", "-inf", "1.2.3", "abc", "1e400", "0x10",
+        ] {
             assert!(parse_decimal("x", bad).is_err(), "{bad}");
         }
     }

@@ -106,6 +106,7 @@ pub struct Order {
     /// Fee paid, in quote currency.
     pub fee: Option<Decimal>,
     /// Creation time, ms since the Unix epoch (from the injected clock).
+    #[serde(rename = "timestamp")]
     pub timestamp_ms: u64,
     /// Venue id.
     pub exchange_order_id: Option<String>,
@@ -150,8 +151,12 @@ impl Order {
             level.is_some_and(|l| if below { price <= l } else { price >= l })
         };
         match (self.order_type, self.side) {
-            (OrderType::StopLoss, Side::Sell) | (OrderType::TakeProfit, Side::Buy) => at(self.stop_price, true),
-            (OrderType::StopLoss, Side::Buy) | (OrderType::TakeProfit, Side::Sell) => at(self.stop_price, false),
+            (OrderType::StopLoss, Side::Sell) | (OrderType::TakeProfit, Side::Buy) => {
+                at(self.stop_price, true)
+            }
+            (OrderType::StopLoss, Side::Buy) | (OrderType::TakeProfit, Side::Sell) => {
+                at(self.stop_price, false)
+            }
             (OrderType::Limit, Side::Buy) => at(self.price, true),
             (OrderType::Limit, Side::Sell) => at(self.price, false),
             (OrderType::Market, _) => true,

@@ -497,7 +497,9 @@ impl PaperEngine {
     ) -> Result<Order> {
         let mut order = self.validate_request(req)?;
         let current_price = current_price
-            .map(|p| check_input("currentPrice", p).and_then(|p| num::positive_price("currentPrice", p)))
+            .map(|p| {
+                check_input("currentPrice", p).and_then(|p| num::positive_price("currentPrice", p))
+            })
             .transpose()?;
         let mark = current_price.or_else(|| self.mark_of(&order.symbol));
         if order.order_type == OrderType::Market && mark.is_none() {
@@ -564,10 +566,7 @@ impl PaperEngine {
         };
         let (rate, px) = match o.order_type {
             OrderType::Limit => (self.state.config.maker_fee, px),
-            _ => (
-                self.state.config.taker_fee,
-                self.taker_price(o.side, px)?,
-            ),
+            _ => (self.state.config.taker_fee, self.taker_price(o.side, px)?),
         };
         let opposing = self
             .state
@@ -578,7 +577,11 @@ impl PaperEngine {
         let open_qty = (o.amount - opposing).max(Decimal::ZERO);
         let notional = num::mul(px, o.amount, "notional")?;
         let open_notional = num::mul(px, open_qty, "notional")?;
-        let margin = num::money(num::div(open_notional, Decimal::from(o.leverage), "margin")?);
+        let margin = num::money(num::div(
+            open_notional,
+            Decimal::from(o.leverage),
+            "margin",
+        )?);
         let fee = num::money(num::mul(notional, rate, "fee")?);
         num::add(margin, fee, "reservation")
     }
@@ -705,12 +708,19 @@ impl PaperEngine {
         let (realized, released) = match &pos {
             Some(p) if reduce > Decimal::ZERO => {
                 let diff = num::sub(price, p.entry_price, "pnl")?;
-                let realized =
-                    num::money(num::mul(num::mul(p.side.sign(), diff, "pnl")?, reduce, "pnl")?);
+                let realized = num::money(num::mul(
+                    num::mul(p.side.sign(), diff, "pnl")?,
+                    reduce,
+                    "pnl",
+                )?);
                 let released = if reduce == p.amount {
                     p.margin
                 } else {
-                    num::money(num::div(num::mul(p.margin, reduce, "margin")?, p.amount, "margin")?)
+                    num::money(num::div(
+                        num::mul(p.margin, reduce, "margin")?,
+                        p.amount,
+                        "margin",
+                    )?)
                 };
                 (realized, released)
             }
@@ -732,7 +742,11 @@ impl PaperEngine {
         // Commit.
         self.release(idx);
         let now = self.now();
-        self.state.wallet = num::sub(num::add(self.state.wallet, realized, "wallet")?, fee, "wallet")?;
+        self.state.wallet = num::sub(
+            num::add(self.state.wallet, realized, "wallet")?,
+            fee,
+            "wallet",
+        )?;
         self.state.fees_paid += fee;
         self.state.realized_pnl += realized;
         {
@@ -852,7 +866,10 @@ impl PaperEngine {
         let Some(p) = self.state.positions.remove(symbol) else {
             return Ok(());
         };
-        for id in [&p.stop_loss_order, &p.take_profit_order].into_iter().flatten() {
+        for id in [&p.stop_loss_order, &p.take_profit_order]
+            .into_iter()
+            .flatten()
+        {
             if let Some(&i) = self.index.get(id) {
                 if self.state.orders[i].status == OrderStatus::Pending {
                     self.cancel_idx(i, CloseReason::PositionClosed)?;
@@ -889,7 +906,11 @@ impl PaperEngine {
     ///
     /// # Errors
     /// `NoPosition`, bad price.
-    pub fn close_position(&mut self, symbol: &str, current_price: Option<Decimal>) -> Result<Order> {
+    pub fn close_position(
+        &mut self,
+        symbol: &str,
+        current_price: Option<Decimal>,
+    ) -> Result<Order> {
         let sym = Symbol::parse(symbol)?;
         let p = self
             .state
@@ -933,12 +954,18 @@ impl PaperEngine {
             OrderType::StopLoss => p.stop_loss_order.clone(),
             _ => p.take_profit_order.clone(),
         };
-        let field = if kind == OrderType::StopLoss { "stopLoss" } else { "takeProfit" };
+        let field = if kind == OrderType::StopLoss {
+            "stopLoss"
+        } else {
+            "takeProfit"
+        };
         let Some(price) = price else {
             if let Some(i) = existing.and_then(|id| self.index.get(&id).copied()) {
                 self.cancel_idx(i, CloseReason::User)?;
             }
-            return self.position_state(&sym).ok_or(EngineError::Overflow("position"));
+            return self
+                .position_state(&sym)
+                .ok_or(EngineError::Overflow("position"));
         };
         let price = num::positive_price(field, check_input(field, price)?)?;
         let mark = self.mark_of(&sym).unwrap_or(p.entry_price);
@@ -965,12 +992,16 @@ impl PaperEngine {
         };
         if probe.triggers_at(mark) {
             let rel = match (kind, p.side) {
-                (OrderType::StopLoss, PositionSide::Long) | (OrderType::TakeProfit, PositionSide::Short) => "below",
+                (OrderType::StopLoss, PositionSide::Long)
+                | (OrderType::TakeProfit, PositionSide::Short) => "below",
                 _ => "above",
             };
             return Err(ValidationError::InvalidPrice {
                 field,
-                value: format!("{price} (must be {rel} the current price {mark} for a {} position)", p.side.as_str()),
+                value: format!(
+                    "{price} (must be {rel} the current price {mark} for a {} position)",
+                    p.side.as_str()
+                ),
             }
             .into());
         }
@@ -978,7 +1009,11 @@ impl PaperEngine {
             self.state.orders[i].stop_price = Some(price);
         } else {
             let mut order = probe;
-            order.id = self.gen_id(if kind == OrderType::StopLoss { "sl" } else { "tp" });
+            order.id = self.gen_id(if kind == OrderType::StopLoss {
+                "sl"
+            } else {
+                "tp"
+            });
             let idx = self.accept(order);
             let id = self.state.orders[idx].id.clone();
             if let Some(p) = self.state.positions.get_mut(&sym) {
@@ -988,7 +1023,8 @@ impl PaperEngine {
                 }
             }
         }
-        self.position_state(&sym).ok_or(EngineError::Overflow("position"))
+        self.position_state(&sym)
+            .ok_or(EngineError::Overflow("position"))
     }
 
     /// Mark `symbol` at `price`: liquidate positions past their liquidation price, then fill
@@ -1012,7 +1048,9 @@ impl PaperEngine {
             .orders
             .iter()
             .enumerate()
-            .filter(|(_, o)| o.status == OrderStatus::Pending && &o.symbol == sym && o.triggers_at(price))
+            .filter(|(_, o)| {
+                o.status == OrderStatus::Pending && &o.symbol == sym && o.triggers_at(price)
+            })
             .map(|(i, _)| i)
             .collect();
         for i in candidates {
@@ -1053,9 +1091,9 @@ impl PaperEngine {
         let Some(p) = self.state.positions.get(sym) else {
             return Ok(());
         };
-        let Some(lp) = self
-            .brackets(sym)
-            .liquidation_price(p.side, p.amount, p.entry_price, p.margin)
+        let Some(lp) =
+            self.brackets(sym)
+                .liquidation_price(p.side, p.amount, p.entry_price, p.margin)
         else {
             return Ok(());
         };

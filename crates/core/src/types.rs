@@ -210,8 +210,19 @@ mod tests {
     #[test]
     fn symbols() {
         assert!(Symbol::parse("BTC/USDT").is_ok());
-        assert_eq!(Symbol::parse("1000PEPE/USDT").unwrap().compact(), "1000PEPEUSDT");
-        for bad in ["", "BTCUSDT", "btc/usdt", "BTC/", "/USDT", "BTC/USDT/X", "BTC /USDT"] {
+        assert_eq!(
+            Symbol::parse("1000PEPE/USDT").unwrap().compact(),
+            "1000PEPEUSDT"
+        );
+        for bad in [
+            "",
+            "BTCUSDT",
+            "btc/usdt",
+            "BTC/",
+            "/USDT",
+            "BTC/USDT/X",
+            "BTC /USDT",
+        ] {
             assert!(Symbol::parse(bad).is_err(), "{bad}");
         }
     }

@@ -17,7 +17,11 @@ pub trait ExecutionVenue {
     /// # Errors
     /// Bad input or a state that does not allow the order. A venue rejection is an order
     /// with status `failed`, not an error.
-    async fn place_order(&mut self, req: &OrderRequest, current_price: Option<Decimal>) -> Result<Order>;
+    async fn place_order(
+        &mut self,
+        req: &OrderRequest,
+        current_price: Option<Decimal>,
+    ) -> Result<Order>;
     /// Cancel a pending order.
     ///
     /// # Errors
@@ -27,7 +31,11 @@ pub trait ExecutionVenue {
     ///
     /// # Errors
     /// No position.
-    async fn close_position(&mut self, symbol: &str, current_price: Option<Decimal>) -> Result<Order>;
+    async fn close_position(
+        &mut self,
+        symbol: &str,
+        current_price: Option<Decimal>,
+    ) -> Result<Order>;
     /// Open positions.
     ///
     /// # Errors
@@ -41,13 +49,21 @@ pub trait ExecutionVenue {
 }
 
 impl ExecutionVenue for PaperEngine {
-    async fn place_order(&mut self, req: &OrderRequest, current_price: Option<Decimal>) -> Result<Order> {
+    async fn place_order(
+        &mut self,
+        req: &OrderRequest,
+        current_price: Option<Decimal>,
+    ) -> Result<Order> {
         PaperEngine::place_order(self, req, current_price)
     }
     async fn cancel_order(&mut self, id: &str) -> Result<Order> {
         PaperEngine::cancel_order(self, id)
     }
-    async fn close_position(&mut self, symbol: &str, current_price: Option<Decimal>) -> Result<Order> {
+    async fn close_position(
+        &mut self,
+        symbol: &str,
+        current_price: Option<Decimal>,
+    ) -> Result<Order> {
         PaperEngine::close_position(self, symbol, current_price)
     }
     async fn positions(&self) -> Result<Vec<PositionState>> {

@@ -6,12 +6,32 @@ use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
 enum Op {
-    Market { buy: bool, milli: u32, lev: u32 },
-    Limit { buy: bool, milli: u32, offset_bp: i32 },
-    Stop { buy: bool, milli: u32, offset_bp: i32, tp: bool },
-    Protect { sl: bool, offset_bp: u32 },
-    Move { bp: i32 },
-    Cancel { pick: usize },
+    Market {
+        buy: bool,
+        milli: u32,
+        lev: u32,
+    },
+    Limit {
+        buy: bool,
+        milli: u32,
+        offset_bp: i32,
+    },
+    Stop {
+        buy: bool,
+        milli: u32,
+        offset_bp: i32,
+        tp: bool,
+    },
+    Protect {
+        sl: bool,
+        offset_bp: u32,
+    },
+    Move {
+        bp: i32,
+    },
+    Cancel {
+        pick: usize,
+    },
     Close,
 }
 
@@ -58,8 +78,14 @@ fn check(e: &PaperEngine, prev: &[Order]) {
     // Realized PnL agrees with the event log.
     assert_eq!(a.realized_pnl, realized_from_events(e));
     // Wallet identity and equity identity, exactly.
-    assert_eq!(a.wallet_balance, a.initial_balance - a.fees_paid + a.realized_pnl);
-    assert_eq!(a.equity, a.initial_balance - a.fees_paid + a.realized_pnl + a.unrealized_pnl);
+    assert_eq!(
+        a.wallet_balance,
+        a.initial_balance - a.fees_paid + a.realized_pnl
+    );
+    assert_eq!(
+        a.equity,
+        a.initial_balance - a.fees_paid + a.realized_pnl + a.unrealized_pnl
+    );
     // Buckets add up: nothing created or lost between free, margin and reservations.
     assert_eq!(a.balance + a.margin_used + a.reserved, a.wallet_balance);
     // Reservations: never negative, and the total is the sum over pending orders.

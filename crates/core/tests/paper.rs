@@ -47,14 +47,20 @@ fn spec_example_market_buy() {
     assert_eq!(p.unrealized_pnl, d("-2.5"));
     assert_eq!(p.liquidation_price, None);
     let a = e.account();
-    assert_eq!(a.equity, a.initial_balance - a.fees_paid + a.realized_pnl + a.unrealized_pnl);
+    assert_eq!(
+        a.equity,
+        a.initial_balance - a.fees_paid + a.realized_pnl + a.unrealized_pnl
+    );
 }
 
 #[test]
 fn sell_slippage_and_round_trip_pnl() {
     let (mut e, _) = engine();
-    e.place_order(&req("buy", "market", "1"), Some(d("100"))).unwrap();
-    let o = e.place_order(&req("sell", "market", "1"), Some(d("110"))).unwrap();
+    e.place_order(&req("buy", "market", "1"), Some(d("100")))
+        .unwrap();
+    let o = e
+        .place_order(&req("sell", "market", "1"), Some(d("110")))
+        .unwrap();
     assert_eq!(o.filled_price, Some(d("109.945")));
     assert!(e.positions().is_empty());
     let a = e.account();
@@ -81,8 +87,16 @@ fn limit_rests_then_fills_as_maker() {
     assert_eq!(filled.status, OrderStatus::Filled);
     assert_eq!(filled.filled_price, Some(d("49000")));
     assert_eq!(filled.fee, Some(d("0.98")));
-    assert!(ev.iter().any(|r| matches!(r.event, EngineEvent::OrderFilled { liquidity: Liquidity::Maker, .. })));
-    assert!(ev.iter().any(|r| matches!(r.event, EngineEvent::PositionOpened { .. })));
+    assert!(ev.iter().any(|r| matches!(
+        r.event,
+        EngineEvent::OrderFilled {
+            liquidity: Liquidity::Maker,
+            ..
+        }
+    )));
+    assert!(ev
+        .iter()
+        .any(|r| matches!(r.event, EngineEvent::PositionOpened { .. })));
     assert_eq!(e.account().reserved, Decimal::ZERO);
 }
 
@@ -109,17 +123,29 @@ fn cancel_releases_exactly() {
     let c = e.cancel_order(&o.id).unwrap();
     assert_eq!(c.status, OrderStatus::Cancelled);
     assert_eq!(e.free_balance(), before);
-    assert_eq!(e.cancel_order(&o.id).unwrap_err().code(), "ORDER_NOT_CANCELLABLE");
-    assert_eq!(e.cancel_order("nope").unwrap_err().code(), "ORDER_NOT_FOUND");
+    assert_eq!(
+        e.cancel_order(&o.id).unwrap_err().code(),
+        "ORDER_NOT_CANCELLABLE"
+    );
+    assert_eq!(
+        e.cancel_order("nope").unwrap_err().code(),
+        "ORDER_NOT_FOUND"
+    );
 }
 
 #[test]
 fn insufficient_balance_fails_without_change() {
     let (mut e, _) = engine();
     let before = e.account();
-    let o = e.place_order(&req("buy", "market", "1"), Some(d("50000"))).unwrap();
+    let o = e
+        .place_order(&req("buy", "market", "1"), Some(d("50000")))
+        .unwrap();
     assert_eq!(o.status, OrderStatus::Failed);
-    assert!(o.error_message.as_deref().unwrap().contains("Insufficient balance"));
+    assert!(o
+        .error_message
+        .as_deref()
+        .unwrap()
+        .contains("Insufficient balance"));
     assert_eq!(e.account(), before);
     assert!(e.positions().is_empty());
     // With 10x leverage it fits.
@@ -133,38 +159,70 @@ fn insufficient_balance_fails_without_change() {
 #[test]
 fn rejected_input_leaves_state_unchanged() {
     let (mut e, _) = engine();
-    e.place_order(&req("buy", "market", "0.01"), Some(d("50000"))).unwrap();
+    e.place_order(&req("buy", "market", "0.01"), Some(d("50000")))
+        .unwrap();
     let before = e.state().clone();
     let cases: Vec<(OrderRequest, Option<Decimal>, &str)> = vec![
-        (req("buy", "market", "0"), Some(d("50000")), "INVALID_AMOUNT"),
-        (req("buy", "market", "-1"), Some(d("50000")), "INVALID_AMOUNT"),
+        (
+            req("buy", "market", "0"),
+            Some(d("50000")),
+            "INVALID_AMOUNT",
+        ),
+        (
+            req("buy", "market", "-1"),
+            Some(d("50000")),
+            "INVALID_AMOUNT",
+        ),
         (req("hold", "market", "1"), Some(d("50000")), "INVALID_SIDE"),
-        (req("buy", "trailing", "1"), Some(d("50000")), "INVALID_ORDER_TYPE"),
+        (
+            req("buy", "trailing", "1"),
+            Some(d("50000")),
+            "INVALID_ORDER_TYPE",
+        ),
         (req("buy", "limit", "1"), Some(d("50000")), "MISSING_PRICE"),
-        (req("sell", "stop_loss", "1"), Some(d("50000")), "MISSING_STOP_PRICE"),
+        (
+            req("sell", "stop_loss", "1"),
+            Some(d("50000")),
+            "MISSING_STOP_PRICE",
+        ),
         (req("buy", "market", "1"), Some(d("-5")), "INVALID_PRICE"),
         (
-            OrderRequest { symbol: "btcusdt".into(), ..req("buy", "market", "1") },
+            OrderRequest {
+                symbol: "btcusdt".into(),
+                ..req("buy", "market", "1")
+            },
             Some(d("50000")),
             "INVALID_SYMBOL",
         ),
         (
-            OrderRequest { leverage: Some(0), ..req("buy", "market", "1") },
+            OrderRequest {
+                leverage: Some(0),
+                ..req("buy", "market", "1")
+            },
             Some(d("50000")),
             "INVALID_LEVERAGE",
         ),
         (
-            OrderRequest { leverage: Some(5), ..req("buy", "market", "0.001") },
+            OrderRequest {
+                leverage: Some(5),
+                ..req("buy", "market", "0.001")
+            },
             Some(d("50000")),
             "LEVERAGE_LOCKED",
         ),
         (
-            OrderRequest { symbol: "ETH/USDT".into(), ..req("buy", "market", "1") },
+            OrderRequest {
+                symbol: "ETH/USDT".into(),
+                ..req("buy", "market", "1")
+            },
             None,
             "NO_PRICE",
         ),
         (
-            OrderRequest { price: Some(d("-1")), ..req("buy", "limit", "1") },
+            OrderRequest {
+                price: Some(d("-1")),
+                ..req("buy", "limit", "1")
+            },
             Some(d("50000")),
             "INVALID_PRICE",
         ),
@@ -175,57 +233,104 @@ fn rejected_input_leaves_state_unchanged() {
         assert_eq!(e.state(), &before, "state changed by rejected {r:?}");
     }
     let id = e.orders()[0].id.clone();
-    let dup = OrderRequest { id: Some(id), ..req("buy", "market", "0.01") };
-    assert_eq!(e.place_order(&dup, Some(d("50000"))).unwrap_err().code(), "DUPLICATE_ORDER_ID");
+    let dup = OrderRequest {
+        id: Some(id),
+        ..req("buy", "market", "0.01")
+    };
+    assert_eq!(
+        e.place_order(&dup, Some(d("50000"))).unwrap_err().code(),
+        "DUPLICATE_ORDER_ID"
+    );
     assert_eq!(e.state(), &before);
 }
 
 #[test]
 fn position_flip_reduce_and_average_entry() {
     let (mut e, _) = engine();
-    e.place_order(&req("buy", "market", "1"), Some(d("100"))).unwrap();
-    e.place_order(&req("buy", "market", "1"), Some(d("200"))).unwrap();
+    e.place_order(&req("buy", "market", "1"), Some(d("100")))
+        .unwrap();
+    e.place_order(&req("buy", "market", "1"), Some(d("200")))
+        .unwrap();
     let p = e.position_state(&btc()).unwrap();
     assert_eq!(p.amount, d("2"));
     assert_eq!(p.entry_price, d("150.075")); // (100.05 + 200.1) / 2
-    let o = e.place_order(&req("sell", "market", "0.5"), Some(d("200"))).unwrap();
+    let o = e
+        .place_order(&req("sell", "market", "0.5"), Some(d("200")))
+        .unwrap();
     let p = e.position_state(&btc()).unwrap();
     assert_eq!(p.amount, d("1.5"));
-    assert_eq!(p.realized_pnl, (o.filled_price.unwrap() - d("150.075")) * d("0.5"));
+    assert_eq!(
+        p.realized_pnl,
+        (o.filled_price.unwrap() - d("150.075")) * d("0.5")
+    );
     // Flip to short 1.
-    e.place_order(&req("sell", "market", "2.5"), Some(d("200"))).unwrap();
+    e.place_order(&req("sell", "market", "2.5"), Some(d("200")))
+        .unwrap();
     let p = e.position_state(&btc()).unwrap();
     assert_eq!(p.side, PositionSide::Short);
     assert_eq!(p.amount, d("1"));
     let types: Vec<_> = e.events_since(0).iter().map(|r| r.event.clone()).collect();
-    assert!(types.iter().any(|ev| matches!(ev, EngineEvent::PositionClosed { .. })));
-    assert!(types.iter().any(|ev| matches!(ev, EngineEvent::PositionOpened { side: PositionSide::Short, .. })));
+    assert!(types
+        .iter()
+        .any(|ev| matches!(ev, EngineEvent::PositionClosed { .. })));
+    assert!(types.iter().any(|ev| matches!(
+        ev,
+        EngineEvent::PositionOpened {
+            side: PositionSide::Short,
+            ..
+        }
+    )));
 }
 
 #[test]
 fn stop_loss_fires_and_cancels_take_profit() {
     let (mut e, _) = engine();
-    e.place_order(&req("buy", "market", "0.1"), Some(d("50000"))).unwrap();
-    e.set_protection("BTC/USDT", OrderType::StopLoss, Some(d("48000"))).unwrap();
-    let p = e.set_protection("BTC/USDT", OrderType::TakeProfit, Some(d("55000"))).unwrap();
+    e.place_order(&req("buy", "market", "0.1"), Some(d("50000")))
+        .unwrap();
+    e.set_protection("BTC/USDT", OrderType::StopLoss, Some(d("48000")))
+        .unwrap();
+    let p = e
+        .set_protection("BTC/USDT", OrderType::TakeProfit, Some(d("55000")))
+        .unwrap();
     assert_eq!(p.stop_loss, Some(d("48000")));
     assert_eq!(p.take_profit, Some(d("55000")));
     assert_eq!(e.open_orders().count(), 2);
     // Wrong side of the market is refused.
     assert_eq!(
-        e.set_protection("BTC/USDT", OrderType::StopLoss, Some(d("51000"))).unwrap_err().code(),
+        e.set_protection("BTC/USDT", OrderType::StopLoss, Some(d("51000")))
+            .unwrap_err()
+            .code(),
         "INVALID_PRICE"
     );
     // Move the stop.
-    e.set_protection("BTC/USDT", OrderType::StopLoss, Some(d("49000"))).unwrap();
+    e.set_protection("BTC/USDT", OrderType::StopLoss, Some(d("49000")))
+        .unwrap();
     assert_eq!(e.open_orders().count(), 2);
     let ev = e.update_price("BTC/USDT", d("48990")).unwrap().to_vec();
-    assert!(ev.iter().any(|r| matches!(r.event, EngineEvent::StopLossTriggered { .. })));
-    assert!(ev.iter().any(|r| matches!(r.event, EngineEvent::PositionClosed { reason: CloseReason::StopLoss, .. })));
-    assert!(ev.iter().any(|r| matches!(r.event, EngineEvent::OrderCancelled { reason: CloseReason::PositionClosed, .. })));
+    assert!(ev
+        .iter()
+        .any(|r| matches!(r.event, EngineEvent::StopLossTriggered { .. })));
+    assert!(ev.iter().any(|r| matches!(
+        r.event,
+        EngineEvent::PositionClosed {
+            reason: CloseReason::StopLoss,
+            ..
+        }
+    )));
+    assert!(ev.iter().any(|r| matches!(
+        r.event,
+        EngineEvent::OrderCancelled {
+            reason: CloseReason::PositionClosed,
+            ..
+        }
+    )));
     assert!(e.positions().is_empty());
     assert_eq!(e.open_orders().count(), 0);
-    let sl = e.orders().iter().find(|o| o.order_type == OrderType::StopLoss).unwrap();
+    let sl = e
+        .orders()
+        .iter()
+        .find(|o| o.order_type == OrderType::StopLoss)
+        .unwrap();
     assert_eq!(sl.status, OrderStatus::Filled);
     assert_eq!(sl.filled_price, Some(d("48965.505"))); // 48990 * 0.9995
 }
@@ -233,14 +338,21 @@ fn stop_loss_fires_and_cancels_take_profit() {
 #[test]
 fn take_profit_on_short() {
     let (mut e, _) = engine();
-    e.place_order(&req("sell", "market", "1"), Some(d("100"))).unwrap();
-    assert!(e.set_protection("BTC/USDT", OrderType::TakeProfit, Some(d("101"))).is_err());
-    e.set_protection("BTC/USDT", OrderType::TakeProfit, Some(d("90"))).unwrap();
-    e.set_protection("BTC/USDT", OrderType::StopLoss, Some(d("110"))).unwrap();
+    e.place_order(&req("sell", "market", "1"), Some(d("100")))
+        .unwrap();
+    assert!(e
+        .set_protection("BTC/USDT", OrderType::TakeProfit, Some(d("101")))
+        .is_err());
+    e.set_protection("BTC/USDT", OrderType::TakeProfit, Some(d("90")))
+        .unwrap();
+    e.set_protection("BTC/USDT", OrderType::StopLoss, Some(d("110")))
+        .unwrap();
     e.update_price("BTC/USDT", d("95")).unwrap();
     assert_eq!(e.positions().len(), 1);
     let ev = e.update_price("BTC/USDT", d("89")).unwrap().to_vec();
-    assert!(ev.iter().any(|r| matches!(r.event, EngineEvent::TakeProfitTriggered { .. })));
+    assert!(ev
+        .iter()
+        .any(|r| matches!(r.event, EngineEvent::TakeProfitTriggered { .. })));
     assert!(e.positions().is_empty());
     assert!(e.account().realized_pnl > Decimal::ZERO);
 }
@@ -248,12 +360,19 @@ fn take_profit_on_short() {
 #[test]
 fn closing_position_cancels_protection() {
     let (mut e, _) = engine();
-    e.place_order(&req("buy", "market", "0.1"), Some(d("50000"))).unwrap();
-    e.set_protection("BTC/USDT", OrderType::StopLoss, Some(d("48000"))).unwrap();
+    e.place_order(&req("buy", "market", "0.1"), Some(d("50000")))
+        .unwrap();
+    e.set_protection("BTC/USDT", OrderType::StopLoss, Some(d("48000")))
+        .unwrap();
     let o = e.close_position("BTC/USDT", Some(d("50500"))).unwrap();
     assert_eq!(o.status, OrderStatus::Filled);
     assert_eq!(e.open_orders().count(), 0);
-    assert_eq!(e.close_position("BTC/USDT", Some(d("1"))).unwrap_err().code(), "NO_POSITION");
+    assert_eq!(
+        e.close_position("BTC/USDT", Some(d("1")))
+            .unwrap_err()
+            .code(),
+        "NO_POSITION"
+    );
 }
 
 #[test]
@@ -273,7 +392,10 @@ fn standalone_stop_orders_trigger() {
     r.stop_price = Some(d("51000"));
     let o = e.place_order(&r, None).unwrap();
     assert_eq!(o.status, OrderStatus::Failed);
-    assert_eq!(o.error_message.as_deref(), Some("Order would immediately trigger"));
+    assert_eq!(
+        o.error_message.as_deref(),
+        Some("Order would immediately trigger")
+    );
 }
 
 #[test]
@@ -289,11 +411,16 @@ fn liquidation_loses_the_isolated_margin() {
     let wallet_before = e.account().wallet_balance;
     assert!(e.update_price("BTC/USDT", lp + d("1")).unwrap().is_empty());
     let ev = e.update_price("BTC/USDT", d("40000")).unwrap().to_vec();
-    assert!(ev.iter().any(|r| matches!(r.event, EngineEvent::PositionLiquidated { .. })));
+    assert!(ev
+        .iter()
+        .any(|r| matches!(r.event, EngineEvent::PositionLiquidated { .. })));
     assert!(e.positions().is_empty());
     assert_eq!(e.account().wallet_balance, wallet_before - margin);
     let a = e.account();
-    assert_eq!(a.equity, a.initial_balance - a.fees_paid + a.realized_pnl + a.unrealized_pnl);
+    assert_eq!(
+        a.equity,
+        a.initial_balance - a.fees_paid + a.realized_pnl + a.unrealized_pnl
+    );
 }
 
 #[test]
@@ -316,7 +443,8 @@ fn reduce_only_never_opens() {
     r.reduce_only = true;
     let o = e.place_order(&r, Some(d("100"))).unwrap();
     assert_eq!(o.status, OrderStatus::Failed);
-    e.place_order(&req("buy", "market", "0.5"), Some(d("100"))).unwrap();
+    e.place_order(&req("buy", "market", "0.5"), Some(d("100")))
+        .unwrap();
     let o = e.place_order(&r, Some(d("100"))).unwrap();
     assert_eq!(o.filled_amount, Some(d("0.5")));
     assert!(e.positions().is_empty());
@@ -326,9 +454,11 @@ fn reduce_only_never_opens() {
 fn event_log_is_deterministic() {
     let run = || {
         let (mut e, clock) = engine();
-        e.place_order(&req("buy", "market", "0.1"), Some(d("50000"))).unwrap();
+        e.place_order(&req("buy", "market", "0.1"), Some(d("50000")))
+            .unwrap();
         clock.advance(1000);
-        e.set_protection("BTC/USDT", OrderType::TakeProfit, Some(d("51000"))).unwrap();
+        e.set_protection("BTC/USDT", OrderType::TakeProfit, Some(d("51000")))
+            .unwrap();
         clock.advance(1000);
         e.update_price("BTC/USDT", d("51001")).unwrap();
         e.state().clone()
@@ -352,7 +482,8 @@ fn venue_trait_drives_the_paper_engine() {
         }
     }
     async fn trade<V: ExecutionVenue>(v: &mut V) -> Result<usize> {
-        v.place_order(&req("buy", "market", "0.1"), Some(d("50000"))).await?;
+        v.place_order(&req("buy", "market", "0.1"), Some(d("50000")))
+            .await?;
         Ok(v.positions().await?.len())
     }
     let (mut e, _) = engine();
@@ -362,12 +493,30 @@ fn venue_trait_drives_the_paper_engine() {
 #[test]
 fn config_is_validated() {
     let bad = [
-        PaperConfig { maker_fee: d("-0.1"), ..Default::default() },
-        PaperConfig { taker_fee: d("1"), ..Default::default() },
-        PaperConfig { slippage: d("1.5"), ..Default::default() },
-        PaperConfig { initial_balance: d("-1"), ..Default::default() },
-        PaperConfig { default_leverage: 0, ..Default::default() },
-        PaperConfig { default_leverage: 126, ..Default::default() },
+        PaperConfig {
+            maker_fee: d("-0.1"),
+            ..Default::default()
+        },
+        PaperConfig {
+            taker_fee: d("1"),
+            ..Default::default()
+        },
+        PaperConfig {
+            slippage: d("1.5"),
+            ..Default::default()
+        },
+        PaperConfig {
+            initial_balance: d("-1"),
+            ..Default::default()
+        },
+        PaperConfig {
+            default_leverage: 0,
+            ..Default::default()
+        },
+        PaperConfig {
+            default_leverage: 126,
+            ..Default::default()
+        },
     ];
     for c in bad {
         let err = PaperEngine::new(c, Box::new(ManualClock::new(0))).unwrap_err();
@@ -378,7 +527,8 @@ fn config_is_validated() {
 #[test]
 fn from_state_round_trips() {
     let (mut e, clock) = engine();
-    e.place_order(&req("buy", "market", "0.1"), Some(d("50000"))).unwrap();
+    e.place_order(&req("buy", "market", "0.1"), Some(d("50000")))
+        .unwrap();
     let mut r = req("sell", "limit", "0.05");
     r.price = Some(d("52000"));
     e.place_order(&r, None).unwrap();

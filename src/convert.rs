@@ -1,0 +1,213 @@
+//! Conversions at the JS boundary: numbers-or-strings in, objects with `exact` strings out.
+
+use crate::error::{Error, JsResult};
+use iftb_core::num::parse_decimal;
+use iftb_core::{Decimal, ValidationError};
+use js_sys::{Object, Reflect};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+/// Fields that carry money or quantities: in outputs they become JS numbers, with the exact
+/// decimal string kept under `exact`.
+const DECIMAL_FIELDS: &[&str] = &[
+    "amount",
+    "price",
+    "stopPrice",
+    "filledPrice",
+    "filledAmount",
+    "fee",
+    "reserved",
+    "entryPrice",
+    "currentPrice",
+    "unrealizedPnl",
+    "realizedPnl",
+    "margin",
+    "liquidationPrice",
+    "stopLoss",
+    "takeProfit",
+    "initialBalance",
+    "walletBalance",
+    "balance",
+    "equity",
+    "marginUsed",
+    "feesPaid",
+];
+
+/// A decimal as the nearest JS number (JS parses the exact decimal text).
+#[must_use]
+pub fn number(d: Decimal) -> f64 {
+    js_sys::Number::parse_float(&d.to_string())
+}
+
+/// `obj[key]` (undefined when `obj` is not an object or has no such key).
+pub fn get(obj: &JsValue, key: &str) -> JsValue {
+    if obj.is_object() {
+        Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+fn set(obj: &JsValue, key: &str, value: &JsValue) {
+    // Setting a property on a plain object we created cannot fail.
+    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+fn describe(v: &JsValue) -> String {
+    v.as_string()
+        .or_else(|| v.as_f64().map(|n| js_number_text(n)))
+        .unwrap_or_else(|| v.js_typeof().as_string().unwrap_or_default())
+}
+
+/// A JS number's shortest round-trip text (`0.1` → "0.1", `1e-7` → "1e-7").
+fn js_number_text(n: f64) -> String {
+    js_sys::Number::from(n)
+        .to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_default()
+}
+
+/// Read a money/quantity value: a finite JS number (through its shortest round-trip decimal
+/// text, so `0.1` is exactly 0.1) or a decimal string.
+///
+/// # Errors
+/// `INVALID_NUMBER` for NaN, ±Infinity, non-numeric strings and other types.
+pub fn decimal(field: &'static str, v: &JsValue) -> JsResult<Decimal> {
+    let bad = || ValidationError::InvalidNumber {
+        field,
+        value: describe(v),
+    };
+    if let Some(n) = v.as_f64() {
+        if !n.is_finite() {
+            return Err(bad().into());
+        }
+        return Ok(parse_decimal(field, &js_number_text(n))?);
+    }
+    if let Some(s) = v.as_string() {
+        return Ok(parse_decimal(field, &s)?);
+    }
+    Err(bad().into())
+}
+
+/// Like [`decimal`], `None` for `undefined`/`null`.
+///
+/// # Errors
+/// As [`decimal`].
+pub fn opt_decimal(field: &'static str, v: &JsValue) -> JsResult<Option<Decimal>> {
+    if v.is_undefined() || v.is_null() {
+        Ok(None)
+    } else {
+        decimal(field, v).map(Some)
+    }
+}
+
+/// A whole number in `1..=max` (leverage).
+///
+/// # Errors
+/// `INVALID_LEVERAGE`.
+pub fn leverage(v: &JsValue, max: u32) -> JsResult<Option<u32>> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    match v.as_f64() {
+        Some(n) if n.fract() == 0.0 && n >= 1.0 && n <= f64::from(max) => {
+            // In range 1..=max and whole, so the cast is exact.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            Ok(Some(n as u32))
+        }
+        _ => Err(ValidationError::InvalidLeverage {
+            value: describe(v),
+            max,
+        }
+        .into()),
+    }
+}
+
+/// A string field, or `None` when missing.
+///
+/// # Errors
+/// `err` when present but not a string.
+pub fn opt_string(
+    v: &JsValue,
+    err: impl FnOnce(String) -> ValidationError,
+) -> JsResult<Option<String>> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.as_string()
+        .map(Some)
+        .ok_or_else(|| err(describe(v)).into())
+}
+
+/// A required string field.
+///
+/// # Errors
+/// `err` when missing or not a string.
+pub fn string(v: &JsValue, err: impl Fn(String) -> ValidationError) -> JsResult<String> {
+    opt_string(v, &err)?.ok_or_else(|| err(describe(v)).into())
+}
+
+/// Require a (non-null) object argument.
+///
+/// # Errors
+/// `INVALID_ARGUMENT` naming `what`.
+pub fn object<'a>(v: &'a JsValue, what: &str) -> JsResult<&'a JsValue> {
+    if v.is_object() && !v.is_null() && !js_sys::Array::is_array(v) {
+        Ok(v)
+    } else {
+        Err(ValidationError::InvalidArgument(format!(
+            "{what} must be an object, got {}",
+            describe(v)
+        ))
+        .into())
+    }
+}
+
+/// Serialise a core value to a plain JS object: `None` → `null`, decimals → numbers, with the
+/// exact decimal strings under `exact`.
+///
+/// # Errors
+/// `INTERNAL` if serialisation fails (it does not for the core's types).
+pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsResult<JsValue> {
+    let ser = serde_wasm_bindgen::Serializer::new()
+        .serialize_missing_as_null(true)
+        .serialize_maps_as_objects(true);
+    let v = value
+        .serialize(&ser)
+        .map_err(|e| Error::new("EngineError", "INTERNAL", &e.to_string()))?;
+    numberize(&v);
+    Ok(v)
+}
+
+/// Apply the decimal-field rewrite to an object, or to each element of an array.
+fn numberize(v: &JsValue) {
+    if js_sys::Array::is_array(v) {
+        for item in js_sys::Array::from(v).iter() {
+            numberize(&item);
+        }
+        return;
+    }
+    if !v.is_object() || v.is_null() {
+        return;
+    }
+    let exact = Object::new();
+    let mut any = false;
+    for &key in DECIMAL_FIELDS {
+        let k = JsValue::from_str(key);
+        if !Reflect::has(v, &k).unwrap_or(false) {
+            continue;
+        }
+        let field = Reflect::get(v, &k).unwrap_or(JsValue::NULL);
+        if let Some(s) = field.as_string() {
+            set(&exact, key, &field);
+            set(v, key, &JsValue::from_f64(js_sys::Number::parse_float(&s)));
+            any = true;
+        } else if field.is_null() {
+            set(&exact, key, &JsValue::NULL);
+            any = true;
+        }
+    }
+    if any {
+        set(v, "exact", &exact);
+    }
+}

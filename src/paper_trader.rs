@@ -1,0 +1,321 @@
+//! `PaperTrader`: the in-process paper venue, as the spec's JS class.
+
+use crate::convert::{self, get};
+use crate::error::{Error, JsResult};
+use iftb_core::{
+    Bracket, BracketTable, Decimal, OrderRequest, OrderType, PaperConfig, PaperEngine, Symbol,
+    ValidationError, MAX_LEVERAGE,
+};
+use wasm_bindgen::prelude::*;
+
+/// The wall clock of the host (`Date.now()`), injected into the core.
+pub(crate) fn js_clock() -> Box<dyn iftb_core::Clock> {
+    // Date.now() is a whole number of ms well inside u64.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Box::new(|| js_sys::Date::now() as u64)
+}
+
+/// Read `PaperTrader` options (all optional) into a core configuration.
+pub(crate) fn paper_config(options: &JsValue) -> JsResult<PaperConfig> {
+    let mut c = PaperConfig::default();
+    if options.is_undefined() || options.is_null() {
+        return Ok(c);
+    }
+    let o = convert::object(options, "options")?;
+    if let Some(v) = convert::opt_decimal("initialBalance", &get(o, "initialBalance"))? {
+        c.initial_balance = v;
+    }
+    if let Some(v) = convert::opt_decimal("makerFee", &get(o, "makerFee"))? {
+        c.maker_fee = v;
+    }
+    if let Some(v) = convert::opt_decimal("takerFee", &get(o, "takerFee"))? {
+        c.taker_fee = v;
+    }
+    if let Some(v) = convert::opt_decimal("slippage", &get(o, "slippage"))? {
+        c.slippage = v;
+    }
+    if let Some(v) = convert::leverage(&get(o, "defaultLeverage"), MAX_LEVERAGE)? {
+        c.default_leverage = v;
+    }
+    let brackets = get(o, "brackets");
+    if !brackets.is_undefined() && !brackets.is_null() {
+        let b = convert::object(&brackets, "options.brackets")?;
+        for key in js_sys::Object::keys(&js_sys::Object::from(b.clone())).iter() {
+            let name = key.as_string().unwrap_or_default();
+            let table = bracket_table(&get(b, &name))?;
+            if name == "default" {
+                c.default_brackets = table;
+            } else {
+                c.brackets.insert(Symbol::parse(&name)?, table);
+            }
+        }
+    }
+    c.validate()?;
+    Ok(c)
+}
+
+fn bracket_table(v: &JsValue) -> JsResult<BracketTable> {
+    if !js_sys::Array::is_array(v) {
+        return Err(ValidationError::InvalidConfig(
+            "a bracket table must be an array of {notionalFloor, notionalCap, maxLeverage, maintMarginRatio, cum}".into(),
+        )
+        .into());
+    }
+    js_sys::Array::from(v)
+        .iter()
+        .map(|row| {
+            Ok(Bracket {
+                notional_floor: convert::decimal("notionalFloor", &get(&row, "notionalFloor"))?,
+                notional_cap: convert::decimal("notionalCap", &get(&row, "notionalCap"))?,
+                max_leverage: convert::leverage(&get(&row, "maxLeverage"), MAX_LEVERAGE)?
+                    .unwrap_or(MAX_LEVERAGE),
+                maint_margin_ratio: convert::decimal(
+                    "maintMarginRatio",
+                    &get(&row, "maintMarginRatio"),
+                )?,
+                cum: convert::decimal("cum", &get(&row, "cum"))?,
+            })
+        })
+        .collect::<JsResult<Vec<_>>>()
+        .map(BracketTable)
+}
+
+/// Read an order object (`{ id?, symbol, side, type, amount, price?, stopPrice?, leverage?, reduceOnly? }`).
+pub(crate) fn order_request(order: &JsValue) -> JsResult<OrderRequest> {
+    let o = convert::object(order, "order")?;
+    let amount = get(o, "amount");
+    if amount.is_undefined() || amount.is_null() {
+        return Err(ValidationError::InvalidAmount("missing".into()).into());
+    }
+    Ok(OrderRequest {
+        id: convert::opt_string(&get(o, "id"), ValidationError::InvalidOrderId)?,
+        symbol: convert::string(&get(o, "symbol"), ValidationError::InvalidSymbol)?,
+        side: convert::string(&get(o, "side"), ValidationError::InvalidSide)?,
+        order_type: convert::string(&get(o, "type"), ValidationError::InvalidOrderType)?,
+        amount: convert::decimal("amount", &amount)?,
+        price: convert::opt_decimal("price", &get(o, "price"))?,
+        stop_price: convert::opt_decimal("stopPrice", &get(o, "stopPrice"))?,
+        leverage: convert::leverage(&get(o, "leverage"), MAX_LEVERAGE)?,
+        reduce_only: get(o, "reduceOnly").as_bool().unwrap_or(false),
+    })
+}
+
+fn symbol_arg(symbol: &JsValue) -> JsResult<String> {
+    convert::string(symbol, ValidationError::InvalidSymbol)
+}
+
+/// A settled promise from a synchronous result (errors reject it).
+pub(crate) fn promise(r: JsResult<JsValue>) -> js_sys::Promise {
+    match r {
+        Ok(v) => js_sys::Promise::resolve(&v),
+        Err(e) => js_sys::Promise::reject(&e.into_js()),
+    }
+}
+
+/// Simulated trading with slippage, maker/taker fees, leverage, positions with PnL and
+/// liquidation price, stop-loss / take-profit, balance and history.
+///
+/// ```js
+/// const trader = new PaperTrader({ initialBalance: 10000, makerFee: 0.0002, takerFee: 0.0004 });
+/// const filled = await trader.placeOrder({ symbol: "BTC/USDT", side: "buy", type: "market", amount: 0.1 }, 50000);
+/// filled.filledPrice; // 50025 (0.05% slippage)
+/// ```
+#[wasm_bindgen]
+pub struct PaperTrader(pub(crate) PaperEngine);
+
+#[wasm_bindgen]
+impl PaperTrader {
+    /// Create a paper trader. Options: `initialBalance` (10000), `makerFee` (0.0002),
+    /// `takerFee` (0.0004), `slippage` (0.0005), `defaultLeverage` (1), `brackets`
+    /// (`{ "BTC/USDT": [{notionalFloor, notionalCap, maxLeverage, maintMarginRatio, cum}], default: [...] }`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "PaperTraderOptions")] options: JsValue,
+    ) -> JsResult<PaperTrader> {
+        let config = paper_config(&options)?;
+        Ok(Self(PaperEngine::new(config, js_clock())?))
+    }
+
+    fn place(&mut self, order: &JsValue, current_price: &JsValue) -> JsResult<JsValue> {
+        let req = order_request(order)?;
+        let px = convert::opt_decimal("currentPrice", current_price)?;
+        convert::to_js(&self.0.place_order(&req, px)?)
+    }
+
+    /// Place an order at `currentPrice` (the symbol is marked there first). Resolves to the
+    /// order: `filled`, `pending` (resting limit/stop) or `failed` (e.g. "Insufficient balance").
+    #[wasm_bindgen(js_name = placeOrder, unchecked_return_type = "Promise<Order>")]
+    pub fn place_order(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "OrderInput")] order: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | string | undefined")]
+        current_price: JsValue,
+    ) -> js_sys::Promise {
+        promise(self.place(&order, &current_price))
+    }
+
+    /// Synchronous `placeOrder`.
+    #[wasm_bindgen(js_name = placeOrderSync, unchecked_return_type = "Order")]
+    pub fn place_order_sync(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "OrderInput")] order: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | string | undefined")]
+        current_price: JsValue,
+    ) -> JsResult<JsValue> {
+        self.place(&order, &current_price)
+    }
+
+    /// Cancel a pending order; releases exactly what it reserved.
+    #[wasm_bindgen(js_name = cancelOrder, unchecked_return_type = "Order")]
+    pub fn cancel_order(&mut self, id: &str) -> JsResult<JsValue> {
+        convert::to_js(&self.0.cancel_order(id)?)
+    }
+
+    /// Mark `symbol` at `price`: liquidations, triggered SL/TP, resting limits. Returns the
+    /// events this produced.
+    #[wasm_bindgen(js_name = updatePrice, unchecked_return_type = "EngineEvent[]")]
+    pub fn update_price(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string")] symbol: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | string")] price: JsValue,
+    ) -> JsResult<JsValue> {
+        let symbol = symbol_arg(&symbol)?;
+        let price = convert::decimal("price", &price)?;
+        convert::to_js(self.0.update_price(&symbol, price)?)
+    }
+
+    /// Close the whole position in `symbol` at the market.
+    #[wasm_bindgen(js_name = closePosition, unchecked_return_type = "Promise<Order>")]
+    pub fn close_position(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string")] symbol: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | string | undefined")]
+        current_price: JsValue,
+    ) -> js_sys::Promise {
+        let r = (|| {
+            let symbol = symbol_arg(&symbol)?;
+            let px = convert::opt_decimal("currentPrice", &current_price)?;
+            convert::to_js(&self.0.close_position(&symbol, px)?)
+        })();
+        promise(r)
+    }
+
+    fn protect(&mut self, symbol: &JsValue, kind: OrderType, price: &JsValue) -> JsResult<JsValue> {
+        let symbol = symbol_arg(symbol)?;
+        let field = if kind == OrderType::StopLoss {
+            "stopLoss"
+        } else {
+            "takeProfit"
+        };
+        let price: Option<Decimal> = convert::opt_decimal(field, price)?;
+        convert::to_js(&self.0.set_protection(&symbol, kind, price)?)
+    }
+
+    /// Attach, move or (with `null`) remove the position's stop-loss.
+    #[wasm_bindgen(js_name = setStopLoss, unchecked_return_type = "PositionState")]
+    pub fn set_stop_loss(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string")] symbol: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | string | null")] price: JsValue,
+    ) -> JsResult<JsValue> {
+        self.protect(&symbol, OrderType::StopLoss, &price)
+    }
+
+    /// Attach, move or (with `null`) remove the position's take-profit.
+    #[wasm_bindgen(js_name = setTakeProfit, unchecked_return_type = "PositionState")]
+    pub fn set_take_profit(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string")] symbol: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | string | null")] price: JsValue,
+    ) -> JsResult<JsValue> {
+        self.protect(&symbol, OrderType::TakeProfit, &price)
+    }
+
+    /// Set a symbol's leverage (1..=125) while flat in it.
+    #[wasm_bindgen(js_name = setLeverage)]
+    pub fn set_leverage(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string")] symbol: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] leverage: JsValue,
+    ) -> JsResult<()> {
+        let symbol = symbol_arg(&symbol)?;
+        let lev = convert::leverage(&leverage, MAX_LEVERAGE)?.ok_or_else(|| {
+            Error::from(ValidationError::InvalidLeverage {
+                value: "missing".into(),
+                max: MAX_LEVERAGE,
+            })
+        })?;
+        Ok(self.0.set_leverage(&symbol, lev)?)
+    }
+
+    /// Free balance: wallet − position margin − reservations of resting orders.
+    #[wasm_bindgen(js_name = getBalance)]
+    pub fn get_balance(&self) -> f64 {
+        convert::number(self.0.free_balance())
+    }
+
+    /// Balances, PnL and counts.
+    #[wasm_bindgen(js_name = getAccount, unchecked_return_type = "Account")]
+    pub fn get_account(&self) -> JsResult<JsValue> {
+        convert::to_js(&self.0.account())
+    }
+
+    /// Open positions at the current marks.
+    #[wasm_bindgen(js_name = getPositions, unchecked_return_type = "PositionState[]")]
+    pub fn get_positions(&self) -> JsResult<JsValue> {
+        convert::to_js(&self.0.positions())
+    }
+
+    /// The position in `symbol`, or `null`.
+    #[wasm_bindgen(js_name = getPosition, unchecked_return_type = "PositionState | null")]
+    pub fn get_position(&self, symbol: &str) -> JsResult<JsValue> {
+        let s = Symbol::parse(symbol)?;
+        convert::to_js(&self.0.position_state(&s))
+    }
+
+    /// Every order, oldest first.
+    #[wasm_bindgen(js_name = getOrders, unchecked_return_type = "Order[]")]
+    pub fn get_orders(&self) -> JsResult<JsValue> {
+        convert::to_js(self.0.orders())
+    }
+
+    /// Pending orders, oldest first.
+    #[wasm_bindgen(js_name = getOpenOrders, unchecked_return_type = "Order[]")]
+    pub fn get_open_orders(&self) -> JsResult<JsValue> {
+        convert::to_js(&self.0.open_orders().collect::<Vec<_>>())
+    }
+
+    /// One order by id.
+    #[wasm_bindgen(js_name = getOrder, unchecked_return_type = "Order")]
+    pub fn get_order(&self, id: &str) -> JsResult<JsValue> {
+        let o = self
+            .0
+            .order(id)
+            .ok_or_else(|| iftb_core::OrderError::OrderNotFound(id.to_owned()))?;
+        convert::to_js(o)
+    }
+
+    /// Fills, oldest first.
+    #[wasm_bindgen(js_name = getFills, unchecked_return_type = "Fill[]")]
+    pub fn get_fills(&self) -> JsResult<JsValue> {
+        convert::to_js(self.0.fills())
+    }
+
+    /// Events with `seq > sinceSeq` (all when omitted).
+    #[wasm_bindgen(js_name = getEvents, unchecked_return_type = "EngineEvent[]")]
+    pub fn get_events(&self, since_seq: Option<f64>) -> JsResult<JsValue> {
+        // A sequence number is a whole non-negative number; anything else reads as 0.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let since = since_seq
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .map_or(0, |s| s as u64);
+        convert::to_js(self.0.events_since(since))
+    }
+
+    /// Last mark of `symbol`, or `null`.
+    #[wasm_bindgen(js_name = getPrice)]
+    pub fn get_price(&self, symbol: &str) -> JsResult<Option<f64>> {
+        let s = Symbol::parse(symbol)?;
+        Ok(self.0.mark_of(&s).map(convert::number))
+    }
+}

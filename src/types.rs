@@ -1,0 +1,68 @@
+//! TypeScript declarations of the plain objects that cross the boundary.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS: &str = r#"
+/** A money/quantity input: a JS number (read through its shortest decimal text) or a decimal string. */
+export type DecimalInput = number | string;
+export type Side = "buy" | "sell";
+export type OrderType = "market" | "limit" | "stop_loss" | "take_profit";
+export type OrderStatus = "pending" | "filled" | "cancelled" | "failed";
+export type PositionSide = "long" | "short";
+export type ErrorCode =
+  | "INVALID_CONFIG" | "INVALID_NUMBER" | "INVALID_AMOUNT" | "INVALID_PRICE" | "MISSING_PRICE"
+  | "MISSING_STOP_PRICE" | "INVALID_SIDE" | "INVALID_ORDER_TYPE" | "INVALID_SYMBOL"
+  | "INVALID_LEVERAGE" | "INVALID_ORDER_ID" | "INVALID_ARGUMENT" | "DUPLICATE_ORDER_ID"
+  | "ORDER_NOT_FOUND" | "ORDER_NOT_CANCELLABLE" | "INVALID_TRANSITION" | "NO_POSITION"
+  | "LEVERAGE_LOCKED" | "NO_PRICE" | "ARITHMETIC_OVERFLOW" | "INTERNAL";
+/** Every error thrown by this package. */
+export interface IftbError extends Error {
+  name: "ValidationError" | "OrderError" | "EngineError";
+  code: ErrorCode;
+}
+export interface BracketInput {
+  notionalFloor: DecimalInput; notionalCap: DecimalInput; maxLeverage?: number;
+  maintMarginRatio: DecimalInput; cum: DecimalInput;
+}
+export interface PaperTraderOptions {
+  initialBalance?: DecimalInput; makerFee?: DecimalInput; takerFee?: DecimalInput;
+  slippage?: DecimalInput; defaultLeverage?: number;
+  brackets?: Record<string, BracketInput[]>;
+}
+export interface OrderInput {
+  id?: string; symbol: string; side: Side; type: OrderType; amount: DecimalInput;
+  price?: DecimalInput | null; stopPrice?: DecimalInput | null; leverage?: number; reduceOnly?: boolean;
+}
+export interface Order {
+  id: string; symbol: string; side: Side; type: OrderType; amount: number;
+  price: number | null; stopPrice: number | null; status: OrderStatus;
+  filledPrice: number | null; filledAmount: number | null; fee: number | null;
+  timestamp: number; exchangeOrderId: string | null; errorMessage: string | null;
+  leverage: number; reduceOnly: boolean; closePosition: boolean; reserved: number;
+  exact: { amount: string; price: string | null; stopPrice: string | null; filledPrice: string | null;
+           filledAmount: string | null; fee: string | null; reserved: string };
+}
+export interface PositionState {
+  symbol: string; side: PositionSide; entryPrice: number; currentPrice: number; amount: number;
+  leverage: number; unrealizedPnl: number; realizedPnl: number; margin: number;
+  liquidationPrice: number | null; stopLoss: number | null; takeProfit: number | null; openedAt: number;
+  exact: Record<string, string | null>;
+}
+export interface Account {
+  initialBalance: number; walletBalance: number; balance: number; equity: number; marginUsed: number;
+  reserved: number; realizedPnl: number; unrealizedPnl: number; feesPaid: number;
+  positionsCount: number; openOrdersCount: number; exact: Record<string, string>;
+}
+export interface Fill {
+  orderId: string; symbol: string; side: Side; price: number; amount: number; fee: number;
+  liquidity: "maker" | "taker"; timestamp: number; exact: Record<string, string>;
+}
+export interface EngineEvent {
+  seq: number; timestamp: number;
+  type: "orderAccepted" | "orderFilled" | "orderCancelled" | "orderFailed" | "positionOpened"
+      | "positionIncreased" | "positionReduced" | "positionClosed" | "positionLiquidated"
+      | "stopLossTriggered" | "takeProfitTriggered";
+  symbol: string; orderId?: string; [field: string]: unknown;
+}
+"#;
