@@ -55,7 +55,7 @@ fn set(obj: &JsValue, key: &str, value: &JsValue) {
 
 fn describe(v: &JsValue) -> String {
     v.as_string()
-        .or_else(|| v.as_f64().map(|n| js_number_text(n)))
+        .or_else(|| v.as_f64().map(js_number_text))
         .unwrap_or_else(|| v.js_typeof().as_string().unwrap_or_default())
 }
 
