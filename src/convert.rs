@@ -36,7 +36,15 @@ const DECIMAL_FIELDS: &[&str] = &[
 /// A decimal as the nearest JS number (JS parses the exact decimal text).
 #[must_use]
 pub fn number(d: Decimal) -> f64 {
-    js_sys::Number::parse_float(&d.to_string())
+    js_sys::Number::parse_float(tidy(&d.to_string()))
+}
+
+/// A string argument, with `err` for anything else (never a wasm trap on bad types).
+///
+/// # Errors
+/// `err(description)` when `v` is not a string.
+pub fn str_arg(v: &JsValue, err: impl Fn(String) -> ValidationError) -> JsResult<String> {
+    v.as_string().ok_or_else(|| err(describe(v)).into())
 }
 
 /// `obj[key]` (undefined when `obj` is not an object or has no such key).
@@ -179,6 +187,20 @@ pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsResult<JsValue> {
     Ok(v)
 }
 
+/// Canonical decimal text: no trailing fractional zeros, no negative zero ("1.50" → "1.5").
+fn tidy(s: &str) -> &str {
+    let t = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    };
+    if t == "-0" {
+        "0"
+    } else {
+        t
+    }
+}
+
 /// Apply the decimal-field rewrite to an object, or to each element of an array.
 fn numberize(v: &JsValue) {
     if js_sys::Array::is_array(v) {
@@ -199,8 +221,9 @@ fn numberize(v: &JsValue) {
         }
         let field = Reflect::get(v, &k).unwrap_or(JsValue::NULL);
         if let Some(s) = field.as_string() {
-            set(&exact, key, &field);
-            set(v, key, &JsValue::from_f64(js_sys::Number::parse_float(&s)));
+            let s = tidy(&s);
+            set(&exact, key, &JsValue::from_str(s));
+            set(v, key, &JsValue::from_f64(js_sys::Number::parse_float(s)));
             any = true;
         } else if field.is_null() {
             set(&exact, key, &JsValue::NULL);

@@ -101,7 +101,7 @@ pub(crate) fn order_request(order: &JsValue) -> JsResult<OrderRequest> {
 }
 
 fn symbol_arg(symbol: &JsValue) -> JsResult<String> {
-    convert::string(symbol, ValidationError::InvalidSymbol)
+    convert::str_arg(symbol, ValidationError::InvalidSymbol)
 }
 
 /// A settled promise from a synchronous result (errors reject it).
@@ -167,8 +167,12 @@ impl PaperTrader {
 
     /// Cancel a pending order; releases exactly what it reserved.
     #[wasm_bindgen(js_name = cancelOrder, unchecked_return_type = "Order")]
-    pub fn cancel_order(&mut self, id: &str) -> JsResult<JsValue> {
-        convert::to_js(&self.0.cancel_order(id)?)
+    pub fn cancel_order(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+    ) -> JsResult<JsValue> {
+        let id = convert::str_arg(&id, ValidationError::InvalidOrderId)?;
+        convert::to_js(&self.0.cancel_order(&id)?)
     }
 
     /// Mark `symbol` at `price`: liquidations, triggered SL/TP, resting limits. Returns the
@@ -268,8 +272,11 @@ impl PaperTrader {
 
     /// The position in `symbol`, or `null`.
     #[wasm_bindgen(js_name = getPosition, unchecked_return_type = "PositionState | null")]
-    pub fn get_position(&self, symbol: &str) -> JsResult<JsValue> {
-        let s = Symbol::parse(symbol)?;
+    pub fn get_position(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] symbol: JsValue,
+    ) -> JsResult<JsValue> {
+        let s = Symbol::parse(&symbol_arg(&symbol)?)?;
         convert::to_js(&self.0.position_state(&s))
     }
 
@@ -287,11 +294,15 @@ impl PaperTrader {
 
     /// One order by id.
     #[wasm_bindgen(js_name = getOrder, unchecked_return_type = "Order")]
-    pub fn get_order(&self, id: &str) -> JsResult<JsValue> {
+    pub fn get_order(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+    ) -> JsResult<JsValue> {
+        let id = convert::str_arg(&id, ValidationError::InvalidOrderId)?;
         let o = self
             .0
-            .order(id)
-            .ok_or_else(|| iftb_core::OrderError::OrderNotFound(id.to_owned()))?;
+            .order(&id)
+            .ok_or(iftb_core::OrderError::OrderNotFound(id))?;
         convert::to_js(o)
     }
 
@@ -313,9 +324,15 @@ impl PaperTrader {
     }
 
     /// Last mark of `symbol`, or `null`.
-    #[wasm_bindgen(js_name = getPrice)]
-    pub fn get_price(&self, symbol: &str) -> JsResult<Option<f64>> {
-        let s = Symbol::parse(symbol)?;
-        Ok(self.0.mark_of(&s).map(convert::number))
+    #[wasm_bindgen(js_name = getPrice, unchecked_return_type = "number | null")]
+    pub fn get_price(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] symbol: JsValue,
+    ) -> JsResult<JsValue> {
+        let s = Symbol::parse(&symbol_arg(&symbol)?)?;
+        Ok(self
+            .0
+            .mark_of(&s)
+            .map_or(JsValue::NULL, |d| JsValue::from_f64(convert::number(d))))
     }
 }

@@ -790,7 +790,7 @@ impl PaperEngine {
                     .state
                     .positions
                     .get_mut(&o.symbol)
-                    .ok_or(EngineError::Overflow("position"))?;
+                    .ok_or(EngineError::Internal("position vanished"))?;
                 pm.amount -= reduce;
                 pm.margin -= released;
                 pm.realized_pnl += realized;
@@ -965,7 +965,7 @@ impl PaperEngine {
             }
             return self
                 .position_state(&sym)
-                .ok_or(EngineError::Overflow("position"));
+                .ok_or(EngineError::Internal("position vanished"));
         };
         let price = num::positive_price(field, check_input(field, price)?)?;
         let mark = self.mark_of(&sym).unwrap_or(p.entry_price);
@@ -991,19 +991,7 @@ impl PaperEngine {
             reserved: Decimal::ZERO,
         };
         if probe.triggers_at(mark) {
-            let rel = match (kind, p.side) {
-                (OrderType::StopLoss, PositionSide::Long)
-                | (OrderType::TakeProfit, PositionSide::Short) => "below",
-                _ => "above",
-            };
-            return Err(ValidationError::InvalidPrice {
-                field,
-                value: format!(
-                    "{price} (must be {rel} the current price {mark} for a {} position)",
-                    p.side.as_str()
-                ),
-            }
-            .into());
+            return Err(protection_error(kind, p.side, price, "current", mark).into());
         }
         if let Some(i) = existing.and_then(|id| self.index.get(&id).copied()) {
             self.state.orders[i].stop_price = Some(price);
@@ -1024,7 +1012,7 @@ impl PaperEngine {
             }
         }
         self.position_state(&sym)
-            .ok_or(EngineError::Overflow("position"))
+            .ok_or(EngineError::Internal("position vanished"))
     }
 
     /// Mark `symbol` at `price`: liquidate positions past their liquidation price, then fill
@@ -1169,6 +1157,44 @@ impl PaperEngine {
             fee: clearance,
         });
         self.remove_position(sym, realized, CloseReason::Liquidation)
+    }
+}
+
+/// The error for a stop-loss / take-profit level on the wrong side of `against`.
+#[must_use]
+pub fn protection_error(
+    kind: OrderType,
+    side: PositionSide,
+    price: Decimal,
+    reference: &'static str,
+    against: Decimal,
+) -> ValidationError {
+    let below = matches!(
+        (kind, side),
+        (OrderType::StopLoss, PositionSide::Long) | (OrderType::TakeProfit, PositionSide::Short)
+    );
+    let (price, must, against, side) = (
+        price.to_string(),
+        if below { "below" } else { "above" },
+        against.to_string(),
+        side.as_str(),
+    );
+    if kind == OrderType::StopLoss {
+        ValidationError::InvalidStopLoss {
+            price,
+            must,
+            reference,
+            against,
+            side,
+        }
+    } else {
+        ValidationError::InvalidTakeProfit {
+            price,
+            must,
+            reference,
+            against,
+            side,
+        }
     }
 }
 

@@ -300,7 +300,7 @@ fn stop_loss_fires_and_cancels_take_profit() {
         e.set_protection("BTC/USDT", OrderType::StopLoss, Some(d("51000")))
             .unwrap_err()
             .code(),
-        "INVALID_PRICE"
+        "INVALID_STOP_LOSS"
     );
     // Move the stop.
     e.set_protection("BTC/USDT", OrderType::StopLoss, Some(d("49000")))
