@@ -9,10 +9,10 @@ use iftb_core::{
 use wasm_bindgen::prelude::*;
 
 /// The wall clock of the host (`Date.now()`), injected into the core.
-pub(crate) fn js_clock() -> Box<dyn iftb_core::Clock> {
+pub(crate) fn js_clock() -> iftb_core::SharedClock {
     // Date.now() is a whole number of ms well inside u64.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    Box::new(|| js_sys::Date::now() as u64)
+    std::rc::Rc::new(|| js_sys::Date::now() as u64)
 }
 
 /// Read `PaperTrader` options (all optional) into a core configuration.

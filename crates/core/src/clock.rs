@@ -15,6 +15,9 @@ impl<F: Fn() -> u64> Clock for F {
     }
 }
 
+/// A clock shared by the engine and the executor.
+pub type SharedClock = Rc<dyn Clock>;
+
 /// A clock that only moves when told to; clones share the same time (tests, replays).
 #[derive(Debug, Clone, Default)]
 pub struct ManualClock(Rc<Cell<u64>>);

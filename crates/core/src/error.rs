@@ -1,5 +1,6 @@
 //! Error types of the core. Every variant maps to a stable, documented code string.
 
+use rust_decimal::Decimal;
 use thiserror::Error;
 
 /// Bad input: the request itself is wrong, whatever the engine state.
@@ -52,6 +53,98 @@ pub enum ValidationError {
         /// Largest allowed.
         max: u32,
     },
+    /// A stop-loss on the wrong side of the entry/current price.
+    #[error(
+        "stop-loss {price} must be {must} the {reference} price {against} for a {side} position"
+    )]
+    InvalidStopLoss {
+        /// Stop level.
+        price: Decimal,
+        /// "below" / "above".
+        must: &'static str,
+        /// "entry" / "current".
+        reference: &'static str,
+        /// The price it is checked against.
+        against: Decimal,
+        /// "long" / "short".
+        side: &'static str,
+    },
+    /// A take-profit on the wrong side of the entry/current price.
+    #[error(
+        "take-profit {price} must be {must} the {reference} price {against} for a {side} position"
+    )]
+    InvalidTakeProfit {
+        /// Take-profit level.
+        price: Decimal,
+        /// "below" / "above".
+        must: &'static str,
+        /// "entry" / "current".
+        reference: &'static str,
+        /// The price it is checked against.
+        against: Decimal,
+        /// "long" / "short".
+        side: &'static str,
+    },
+    /// Amount below the symbol's minimum quantity.
+    #[error("amount {amount} is below the minimum {min} for {symbol}")]
+    AmountBelowMinimum {
+        /// Symbol.
+        symbol: String,
+        /// Amount.
+        amount: String,
+        /// Minimum.
+        min: String,
+    },
+    /// Amount above the symbol's maximum quantity.
+    #[error("amount {amount} is above the maximum {max} for {symbol}")]
+    AmountAboveMaximum {
+        /// Symbol.
+        symbol: String,
+        /// Amount.
+        amount: String,
+        /// Maximum.
+        max: String,
+    },
+    /// Amount not a multiple of the step size.
+    #[error("amount {amount} is not a multiple of the step size {step} for {symbol} (nearest below: {rounded})")]
+    InvalidStepSize {
+        /// Symbol.
+        symbol: String,
+        /// Amount.
+        amount: String,
+        /// Step.
+        step: String,
+        /// Amount rounded down to the step.
+        rounded: String,
+    },
+    /// Price not a multiple of the tick size.
+    #[error("{field} {price} is not a multiple of the tick size {tick} for {symbol}")]
+    InvalidTickSize {
+        /// Which price.
+        field: &'static str,
+        /// Symbol.
+        symbol: String,
+        /// Price.
+        price: String,
+        /// Tick.
+        tick: String,
+    },
+    /// Order value below the symbol's minimum notional.
+    #[error("order value {notional} is below the minimum {min} for {symbol}")]
+    NotionalBelowMinimum {
+        /// Symbol.
+        symbol: String,
+        /// amount × price.
+        notional: String,
+        /// Minimum.
+        min: String,
+    },
+    /// A snapshot that cannot be restored.
+    #[error("snapshot cannot be restored: {0}")]
+    InvalidSnapshot(String),
+    /// An execution request / decision that cannot be executed.
+    #[error("{0}")]
+    InvalidRequest(String),
     /// An argument has the wrong shape (e.g. not an object where one is expected).
     #[error("{0}")]
     InvalidArgument(String),
@@ -101,6 +194,38 @@ pub enum OrderError {
     NoPrice(String),
 }
 
+/// A risk control refused the request.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum RiskError {
+    /// Leverage above the configured maximum.
+    #[error("leverage {requested}x exceeds the maximum of {max}x")]
+    LeverageExceeded {
+        /// Asked for.
+        requested: u32,
+        /// Allowed.
+        max: u32,
+    },
+    /// The position's margin would exceed `maxPositionSize` × equity.
+    #[error("position margin {margin} (notional {notional} / {leverage}x) would exceed the maximum position size {max_fraction} × equity {equity} = {limit}")]
+    PositionSizeExceeded {
+        /// Resulting margin.
+        margin: Decimal,
+        /// Resulting notional.
+        notional: Decimal,
+        /// Leverage.
+        leverage: u32,
+        /// Configured fraction.
+        max_fraction: Decimal,
+        /// Account equity.
+        equity: Decimal,
+        /// Limit in quote currency.
+        limit: Decimal,
+    },
+    /// A loss limit tripped; only closing / reducing orders are accepted until reset.
+    #[error("{0}; only closing or reducing orders are accepted until the loss limits are reset")]
+    LossLimitReached(String),
+}
+
 /// Any error the engine returns.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum EngineError {
@@ -110,9 +235,15 @@ pub enum EngineError {
     /// State does not allow the request.
     #[error(transparent)]
     Order(#[from] OrderError),
+    /// A risk control refused it.
+    #[error(transparent)]
+    Risk(#[from] RiskError),
     /// A decimal computation overflowed (values far outside any market's range).
     #[error("arithmetic overflow while computing {0}")]
     Overflow(&'static str),
+    /// A bug: an internal expectation did not hold.
+    #[error("internal error: {0}")]
+    Internal(&'static str),
 }
 
 impl EngineError {
@@ -133,6 +264,15 @@ impl EngineError {
                 ValidationError::InvalidLeverage { .. } => "INVALID_LEVERAGE",
                 ValidationError::InvalidOrderId(_) => "INVALID_ORDER_ID",
                 ValidationError::InvalidArgument(_) => "INVALID_ARGUMENT",
+                ValidationError::InvalidStopLoss { .. } => "INVALID_STOP_LOSS",
+                ValidationError::InvalidTakeProfit { .. } => "INVALID_TAKE_PROFIT",
+                ValidationError::AmountBelowMinimum { .. } => "AMOUNT_BELOW_MINIMUM",
+                ValidationError::AmountAboveMaximum { .. } => "AMOUNT_ABOVE_MAXIMUM",
+                ValidationError::InvalidStepSize { .. } => "INVALID_STEP_SIZE",
+                ValidationError::InvalidTickSize { .. } => "INVALID_TICK_SIZE",
+                ValidationError::NotionalBelowMinimum { .. } => "NOTIONAL_BELOW_MINIMUM",
+                ValidationError::InvalidSnapshot(_) => "SNAPSHOT_INVALID",
+                ValidationError::InvalidRequest(_) => "INVALID_REQUEST",
             },
             Self::Order(e) => match e {
                 OrderError::DuplicateOrderId(_) => "DUPLICATE_ORDER_ID",
@@ -143,7 +283,13 @@ impl EngineError {
                 OrderError::LeverageLocked { .. } => "LEVERAGE_LOCKED",
                 OrderError::NoPrice(_) => "NO_PRICE",
             },
+            Self::Risk(e) => match e {
+                RiskError::LeverageExceeded { .. } => "LEVERAGE_EXCEEDED",
+                RiskError::PositionSizeExceeded { .. } => "POSITION_SIZE_EXCEEDED",
+                RiskError::LossLimitReached(_) => "LOSS_LIMIT_REACHED",
+            },
             Self::Overflow(_) => "ARITHMETIC_OVERFLOW",
+            Self::Internal(_) => "INTERNAL",
         }
     }
 
@@ -153,7 +299,8 @@ impl EngineError {
         match self {
             Self::Validation(_) => "ValidationError",
             Self::Order(_) => "OrderError",
-            Self::Overflow(_) => "EngineError",
+            Self::Risk(_) => "RiskError",
+            Self::Overflow(_) | Self::Internal(_) => "EngineError",
         }
     }
 }

@@ -16,23 +16,36 @@
 #![deny(missing_docs)]
 
 pub mod clock;
+pub mod decision;
 pub mod error;
 pub mod events;
+pub mod executor;
 pub mod liquidation;
 pub mod num;
 pub mod order;
 pub mod paper;
 pub mod position;
+pub mod rules;
+pub mod settings;
+pub mod snapshot;
 pub mod types;
 pub mod venue;
 
-pub use clock::{Clock, ManualClock};
-pub use error::{EngineError, OrderError, Result, ValidationError};
+pub use clock::{Clock, ManualClock, SharedClock};
+pub use decision::{
+    convert_decision_to_request, Action, DecisionAction, EntryType, ExecutionRequest,
+    TradingDecision,
+};
+pub use error::{EngineError, OrderError, Result, RiskError, ValidationError};
 pub use events::{CloseReason, EngineEvent, EventRecord, Fill};
+pub use executor::{AccountStatus, ExecutorState, LogLevel, LogRecord, OrderExecutor, RiskState};
 pub use liquidation::{Bracket, BracketTable};
 pub use order::{Order, OrderRequest, OrderStatus, OrderTransition};
 pub use paper::{PaperConfig, PaperEngine, PaperState, MAX_LEVERAGE};
 pub use position::{AccountState, Position, PositionState};
+pub use rules::{MarketRules, SymbolRules};
 pub use rust_decimal::Decimal;
+pub use settings::{parse_dotenv, TradingSettings};
+pub use snapshot::{Snapshot, SNAPSHOT_KIND, SNAPSHOT_VERSION};
 pub use types::{Liquidity, OrderType, PositionSide, Side, Symbol};
-pub use venue::ExecutionVenue;
+pub use venue::{complete_now, ExecutionVenue};

@@ -9,7 +9,7 @@
 //! the slippage; a limit that crosses on arrival fills as a taker at that price capped by its
 //! limit; a resting limit fills as a maker at its limit price. Fees are `notional × rate`.
 
-use crate::clock::Clock;
+use crate::clock::SharedClock;
 use crate::error::{EngineError, OrderError, Result, ValidationError};
 use crate::events::{CloseReason, EngineEvent, EventRecord, Fill};
 use crate::liquidation::BracketTable;
@@ -145,7 +145,7 @@ pub struct PaperState {
 pub struct PaperEngine {
     state: PaperState,
     index: HashMap<String, usize>,
-    clock: Box<dyn Clock>,
+    clock: SharedClock,
 }
 
 impl std::fmt::Debug for PaperEngine {
@@ -161,7 +161,7 @@ impl PaperEngine {
     ///
     /// # Errors
     /// Invalid configuration.
-    pub fn new(config: PaperConfig, clock: Box<dyn Clock>) -> Result<Self> {
+    pub fn new(config: PaperConfig, clock: SharedClock) -> Result<Self> {
         config.validate()?;
         let wallet = config.initial_balance;
         Ok(Self {
@@ -188,7 +188,7 @@ impl PaperEngine {
     ///
     /// # Errors
     /// Invalid configuration or an inconsistent state (duplicate ids, wrong reservation sum).
-    pub fn from_state(state: PaperState, clock: Box<dyn Clock>) -> Result<Self> {
+    pub fn from_state(state: PaperState, clock: SharedClock) -> Result<Self> {
         state.config.validate()?;
         let mut index = HashMap::with_capacity(state.orders.len());
         let mut reserved = Decimal::ZERO;
@@ -1173,12 +1173,7 @@ pub fn protection_error(
         (kind, side),
         (OrderType::StopLoss, PositionSide::Long) | (OrderType::TakeProfit, PositionSide::Short)
     );
-    let (price, must, against, side) = (
-        price.to_string(),
-        if below { "below" } else { "above" },
-        against.to_string(),
-        side.as_str(),
-    );
+    let (must, side) = (if below { "below" } else { "above" }, side.as_str());
     if kind == OrderType::StopLoss {
         ValidationError::InvalidStopLoss {
             price,

@@ -4,9 +4,11 @@
 //! every call immediately (its futures are ready on first poll).
 
 use crate::error::Result;
+use crate::events::EventRecord;
 use crate::order::{Order, OrderRequest};
 use crate::paper::PaperEngine;
 use crate::position::{AccountState, PositionState};
+use crate::types::{OrderType, Symbol};
 use rust_decimal::Decimal;
 
 /// An execution venue: where orders go.
@@ -46,6 +48,25 @@ pub trait ExecutionVenue {
     /// # Errors
     /// Venue unreachable (live).
     async fn account(&self) -> Result<AccountState>;
+    /// Attach, move (`Some`) or remove (`None`) a position's stop-loss or take-profit.
+    ///
+    /// # Errors
+    /// No position; level on the wrong side of the market.
+    async fn set_protection(
+        &mut self,
+        symbol: &str,
+        kind: OrderType,
+        price: Option<Decimal>,
+    ) -> Result<PositionState>;
+    /// Feed a market price; returns what it caused (fills, closes, liquidations).
+    ///
+    /// # Errors
+    /// Bad symbol or price.
+    fn update_price(&mut self, symbol: &str, price: Decimal) -> Result<Vec<EventRecord>>;
+    /// Last known price of a symbol.
+    fn last_price(&self, symbol: &Symbol) -> Option<Decimal>;
+    /// A known order by id.
+    fn find_order(&self, id: &str) -> Option<Order>;
 }
 
 impl ExecutionVenue for PaperEngine {
@@ -71,5 +92,36 @@ impl ExecutionVenue for PaperEngine {
     }
     async fn account(&self) -> Result<AccountState> {
         Ok(PaperEngine::account(self))
+    }
+    async fn set_protection(
+        &mut self,
+        symbol: &str,
+        kind: OrderType,
+        price: Option<Decimal>,
+    ) -> Result<PositionState> {
+        PaperEngine::set_protection(self, symbol, kind, price)
+    }
+    fn update_price(&mut self, symbol: &str, price: Decimal) -> Result<Vec<EventRecord>> {
+        PaperEngine::update_price(self, symbol, price).map(<[EventRecord]>::to_vec)
+    }
+    fn last_price(&self, symbol: &Symbol) -> Option<Decimal> {
+        self.mark_of(symbol)
+    }
+    fn find_order(&self, id: &str) -> Option<Order> {
+        self.order(id).cloned()
+    }
+}
+
+/// Drive a future that must complete without waiting (the paper venue's futures).
+///
+/// # Errors
+/// `INTERNAL` if the future is not ready on first poll.
+pub fn complete_now<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match std::pin::pin!(f).poll(&mut cx) {
+        std::task::Poll::Ready(v) => v,
+        std::task::Poll::Pending => Err(crate::error::EngineError::Internal(
+            "a venue call that must complete immediately was still pending",
+        )),
     }
 }

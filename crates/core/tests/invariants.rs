@@ -124,7 +124,7 @@ proptest! {
     #[test]
     fn accounting_invariants(ops in prop::collection::vec(op(), 1..60)) {
         let clock = ManualClock::new(1_000);
-        let mut e = PaperEngine::new(PaperConfig::default(), Box::new(clock.clone())).unwrap();
+        let mut e = PaperEngine::new(PaperConfig::default(), std::rc::Rc::new(clock.clone())).unwrap();
         let mut price = Decimal::from(20_000);
         e.update_price("BTC/USDT", price).unwrap();
         let mut cash_flow = Decimal::ZERO; // Σ sell notional − Σ buy notional (non-liquidation fills)

@@ -9,7 +9,7 @@ fn d(s: &str) -> Decimal {
 
 fn engine() -> (PaperEngine, ManualClock) {
     let clock = ManualClock::new(1_700_000_000_000);
-    let e = PaperEngine::new(PaperConfig::default(), Box::new(clock.clone())).unwrap();
+    let e = PaperEngine::new(PaperConfig::default(), std::rc::Rc::new(clock.clone())).unwrap();
     (e, clock)
 }
 
@@ -519,7 +519,7 @@ fn config_is_validated() {
         },
     ];
     for c in bad {
-        let err = PaperEngine::new(c, Box::new(ManualClock::new(0))).unwrap_err();
+        let err = PaperEngine::new(c, std::rc::Rc::new(ManualClock::new(0))).unwrap_err();
         assert!(matches!(err.code(), "INVALID_CONFIG" | "INVALID_LEVERAGE"));
     }
 }
@@ -533,11 +533,11 @@ fn from_state_round_trips() {
     r.price = Some(d("52000"));
     e.place_order(&r, None).unwrap();
     let st = e.state().clone();
-    let mut e2 = PaperEngine::from_state(st.clone(), Box::new(clock)).unwrap();
+    let mut e2 = PaperEngine::from_state(st.clone(), std::rc::Rc::new(clock)).unwrap();
     assert_eq!(e2.state(), &st);
     e2.update_price("BTC/USDT", d("52000")).unwrap();
     assert_eq!(e2.position_state(&btc()).unwrap().amount, d("0.05"));
     let mut broken = st;
     broken.reserved += Decimal::ONE;
-    assert!(PaperEngine::from_state(broken, Box::new(ManualClock::new(0))).is_err());
+    assert!(PaperEngine::from_state(broken, std::rc::Rc::new(ManualClock::new(0))).is_err());
 }

@@ -1,0 +1,218 @@
+//! `TradingSettings`: the spec's configuration, with its defaults, readable from
+//! `IFTB_`-prefixed environment variables and `.env` text.
+
+use crate::error::ValidationError;
+use crate::num::parse_decimal;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// Trading configuration (spec defaults: paper trading on, leverage 1, max position size 0.1,
+/// max leverage 5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TradingSettings {
+    /// Paper (true) or live (false).
+    pub paper_trading: bool,
+    /// Leverage when a request gives none.
+    pub default_leverage: u32,
+    /// Largest position margin as a fraction of equity.
+    pub max_position_size: Decimal,
+    /// Largest leverage.
+    pub max_leverage: u32,
+    /// Paper starting balance.
+    pub initial_balance: Decimal,
+    /// Maker fee rate.
+    pub maker_fee: Decimal,
+    /// Taker fee rate.
+    pub taker_fee: Decimal,
+    /// Slippage fraction.
+    pub slippage: Decimal,
+    /// Largest loss in a UTC day, as a fraction of the day's starting equity (off when `None`).
+    pub max_daily_loss: Option<Decimal>,
+    /// Largest fall from peak equity, as a fraction (off when `None`).
+    pub max_drawdown: Option<Decimal>,
+}
+
+impl Default for TradingSettings {
+    fn default() -> Self {
+        Self {
+            paper_trading: true,
+            default_leverage: 1,
+            max_position_size: Decimal::new(1, 1),
+            max_leverage: 5,
+            initial_balance: Decimal::new(10_000, 0),
+            maker_fee: Decimal::new(2, 4),
+            taker_fee: Decimal::new(4, 4),
+            slippage: Decimal::new(5, 4),
+            max_daily_loss: None,
+            max_drawdown: None,
+        }
+    }
+}
+
+fn fraction(name: &str, d: Decimal) -> Result<Decimal, ValidationError> {
+    if d > Decimal::ZERO && d <= Decimal::ONE {
+        Ok(d)
+    } else {
+        Err(ValidationError::InvalidConfig(format!(
+            "{name} must be above 0 and at most 1, got {d}"
+        )))
+    }
+}
+
+impl TradingSettings {
+    /// Check every value.
+    ///
+    /// # Errors
+    /// `INVALID_CONFIG` naming the first bad setting.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        if !(1..=crate::paper::MAX_LEVERAGE).contains(&self.max_leverage) {
+            return Err(ValidationError::InvalidConfig(format!(
+                "maxLeverage must be 1 to {}, got {}",
+                crate::paper::MAX_LEVERAGE,
+                self.max_leverage
+            )));
+        }
+        if self.default_leverage < 1 || self.default_leverage > self.max_leverage {
+            return Err(ValidationError::InvalidConfig(format!(
+                "defaultLeverage must be 1 to maxLeverage ({}), got {}",
+                self.max_leverage, self.default_leverage
+            )));
+        }
+        fraction("maxPositionSize", self.max_position_size)?;
+        if let Some(d) = self.max_daily_loss {
+            fraction("maxDailyLoss", d)?;
+        }
+        if let Some(d) = self.max_drawdown {
+            fraction("maxDrawdown", d)?;
+        }
+        Ok(())
+    }
+
+    /// Apply `IFTB_*` variables (later pairs win). Unknown `IFTB_` names are errors, so a
+    /// typo never silently falls back to a default.
+    ///
+    /// # Errors
+    /// `INVALID_CONFIG` naming the variable.
+    pub fn apply_env<'a>(
+        &mut self,
+        vars: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<(), ValidationError> {
+        for (key, value) in vars {
+            let Some(name) = key.strip_prefix("IFTB_") else {
+                continue;
+            };
+            let bad = |what: &str| {
+                ValidationError::InvalidConfig(format!("{key}={value:?}: expected {what}"))
+            };
+            let dec = || parse_decimal("env", value).map_err(|_| bad("a decimal number"));
+            let int = || {
+                value
+                    .trim()
+                    .parse::<u32>()
+                    .map_err(|_| bad("a whole number"))
+            };
+            match name {
+                "PAPER_TRADING" => {
+                    self.paper_trading = match value.trim().to_ascii_lowercase().as_str() {
+                        "1" | "true" | "yes" | "on" => true,
+                        "0" | "false" | "no" | "off" => false,
+                        _ => return Err(bad("true or false")),
+                    }
+                }
+                "DEFAULT_LEVERAGE" => self.default_leverage = int()?,
+                "MAX_LEVERAGE" => self.max_leverage = int()?,
+                "MAX_POSITION_SIZE" => self.max_position_size = dec()?,
+                "INITIAL_BALANCE" => self.initial_balance = dec()?,
+                "MAKER_FEE" => self.maker_fee = dec()?,
+                "TAKER_FEE" => self.taker_fee = dec()?,
+                "SLIPPAGE" => self.slippage = dec()?,
+                "MAX_DAILY_LOSS" => self.max_daily_loss = Some(dec()?),
+                "MAX_DRAWDOWN" => self.max_drawdown = Some(dec()?),
+                // Keys for live mode and the proxy are read elsewhere.
+                "API_KEY" | "API_SECRET" | "PROXY_URL" | "PROXY_TOKEN" | "BASE_URL" | "EXCHANGE"
+                | "LOG_LEVEL" | "STATE_PATH" => {}
+                _ => {
+                    return Err(ValidationError::InvalidConfig(format!(
+                        "unknown setting {key} (known: IFTB_PAPER_TRADING, IFTB_DEFAULT_LEVERAGE, IFTB_MAX_LEVERAGE, IFTB_MAX_POSITION_SIZE, IFTB_INITIAL_BALANCE, IFTB_MAKER_FEE, IFTB_TAKER_FEE, IFTB_SLIPPAGE, IFTB_MAX_DAILY_LOSS, IFTB_MAX_DRAWDOWN, IFTB_LOG_LEVEL, IFTB_STATE_PATH)"
+                    )))
+                }
+            }
+        }
+        self.validate()
+    }
+}
+
+/// Parse `.env` text: `KEY=value` lines, `#` comments, optional `export `, single or double
+/// quotes around the value. Malformed lines are errors naming the line number.
+///
+/// # Errors
+/// `INVALID_CONFIG` with the line number.
+pub fn parse_dotenv(text: &str) -> Result<Vec<(String, String)>, ValidationError> {
+    let mut out = Vec::new();
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((k, v)) = line.split_once('=') else {
+            return Err(ValidationError::InvalidConfig(format!(
+                ".env line {}: expected KEY=value",
+                n + 1
+            )));
+        };
+        let k = k.trim();
+        if k.is_empty() || !k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(ValidationError::InvalidConfig(format!(
+                ".env line {}: bad variable name",
+                n + 1
+            )));
+        }
+        let v = v.trim();
+        let v = match v.as_bytes() {
+            [q @ (b'"' | b'\''), .., last] if last == q && v.len() >= 2 => &v[1..v.len() - 1],
+            _ => v.split(" #").next().unwrap_or(v).trim_end(),
+        };
+        out.push((k.to_owned(), v.to_owned()));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_defaults() {
+        let s = TradingSettings::default();
+        assert!(s.paper_trading);
+        assert_eq!(s.default_leverage, 1);
+        assert_eq!(s.max_position_size, Decimal::new(1, 1));
+        assert_eq!(s.max_leverage, 5);
+        s.validate().unwrap();
+    }
+
+    #[test]
+    fn env_and_dotenv() {
+        let vars = parse_dotenv(
+            "# comment\nexport IFTB_MAX_LEVERAGE=10\nIFTB_MAX_POSITION_SIZE=\"0.25\"\nIFTB_PAPER_TRADING=true # inline\nOTHER=x\n",
+        )
+        .unwrap();
+        let mut s = TradingSettings::default();
+        s.apply_env(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .unwrap();
+        assert_eq!(s.max_leverage, 10);
+        assert_eq!(s.max_position_size, Decimal::new(25, 2));
+        for bad in [
+            ("IFTB_MAX_LEVERAGE", "ten"),
+            ("IFTB_MAX_POSITION_SIZE", "2"),
+            ("IFTB_MAXLEVERAGE", "3"),
+            ("IFTB_PAPER_TRADING", "maybe"),
+        ] {
+            let mut s = TradingSettings::default();
+            assert!(s.apply_env([bad]).is_err(), "{bad:?}");
+        }
+        assert!(parse_dotenv("NOEQUALS\n").is_err());
+    }
+}
