@@ -31,6 +31,7 @@ const DECIMAL_FIELDS: &[&str] = &[
     "equity",
     "marginUsed",
     "feesPaid",
+    "totalEquity",
 ];
 
 /// A decimal as the nearest JS number (JS parses the exact decimal text).
@@ -233,4 +234,24 @@ fn numberize(v: &JsValue) {
     if any {
         set(v, "exact", &exact);
     }
+    // Nested objects and arrays (e.g. the positions of an account status).
+    for key in Object::keys(&Object::from(v.clone())).iter() {
+        let child = Reflect::get(v, &key).unwrap_or(JsValue::NULL);
+        if child.is_object() && !child.is_null() && key.as_string().as_deref() != Some("exact") {
+            numberize(&child);
+        }
+    }
+}
+
+/// Serialise without the number rewrite: decimals stay exact strings (snapshots).
+///
+/// # Errors
+/// `INTERNAL` if serialisation fails.
+pub fn to_js_exact<T: Serialize + ?Sized>(value: &T) -> JsResult<JsValue> {
+    let ser = serde_wasm_bindgen::Serializer::new()
+        .serialize_missing_as_null(true)
+        .serialize_maps_as_objects(true);
+    value
+        .serialize(&ser)
+        .map_err(|e| Error::new("EngineError", "INTERNAL", &e.to_string()))
 }

@@ -6,9 +6,12 @@
 
 pub mod convert;
 pub mod error;
+mod host;
+mod order_executor;
 mod paper_trader;
 mod types;
 
+pub use order_executor::{convert_decision_to_request, OrderExecutor};
 pub use paper_trader::PaperTrader;
 
 use wasm_bindgen::prelude::*;

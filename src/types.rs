@@ -15,10 +15,14 @@ export type ErrorCode =
   | "MISSING_STOP_PRICE" | "INVALID_SIDE" | "INVALID_ORDER_TYPE" | "INVALID_SYMBOL"
   | "INVALID_LEVERAGE" | "INVALID_ORDER_ID" | "INVALID_ARGUMENT" | "DUPLICATE_ORDER_ID"
   | "ORDER_NOT_FOUND" | "ORDER_NOT_CANCELLABLE" | "INVALID_TRANSITION" | "NO_POSITION"
-  | "LEVERAGE_LOCKED" | "NO_PRICE" | "ARITHMETIC_OVERFLOW" | "INTERNAL";
+  | "LEVERAGE_LOCKED" | "NO_PRICE" | "ARITHMETIC_OVERFLOW" | "INTERNAL"
+  | "INVALID_STOP_LOSS" | "INVALID_TAKE_PROFIT" | "AMOUNT_BELOW_MINIMUM" | "AMOUNT_ABOVE_MAXIMUM"
+  | "INVALID_STEP_SIZE" | "INVALID_TICK_SIZE" | "NOTIONAL_BELOW_MINIMUM" | "SNAPSHOT_INVALID"
+  | "INVALID_REQUEST" | "LEVERAGE_EXCEEDED" | "POSITION_SIZE_EXCEEDED" | "LOSS_LIMIT_REACHED"
+  | "LIVE_MODE_UNAVAILABLE" | "IO_ERROR" | "NOT_SUPPORTED";
 /** Every error thrown by this package. */
 export interface IftbError extends Error {
-  name: "ValidationError" | "OrderError" | "EngineError";
+  name: "ValidationError" | "OrderError" | "RiskError" | "EngineError";
   code: ErrorCode;
 }
 export interface BracketInput {
@@ -58,6 +62,37 @@ export interface Fill {
   orderId: string; symbol: string; side: Side; price: number; amount: number; fee: number;
   liquidity: "maker" | "taker"; timestamp: number; exact: Record<string, string>;
 }
+export interface SymbolRulesInput {
+  minQty?: DecimalInput; maxQty?: DecimalInput; stepSize?: DecimalInput; tickSize?: DecimalInput; minNotional?: DecimalInput;
+}
+export interface LogRecord {
+  timestamp: number; level: "debug" | "info" | "warn" | "error"; event: string; message: string;
+  orderId: string | null; symbol: string | null;
+}
+export interface OrderExecutorOptions {
+  paperMode?: boolean; initialBalance?: DecimalInput; makerFee?: DecimalInput; takerFee?: DecimalInput;
+  slippage?: DecimalInput; defaultLeverage?: number; maxPositionSize?: DecimalInput; maxLeverage?: number;
+  maxDailyLoss?: DecimalInput; maxDrawdown?: DecimalInput; marketRules?: Record<string, SymbolRulesInput> | null;
+  logLevel?: "debug" | "info" | "warn" | "error"; logger?: ((record: LogRecord) => void) | null | false;
+  statePath?: string;
+}
+export interface ExecutionRequest {
+  action: "long" | "short" | "close"; symbol: string; amount: DecimalInput; entryPrice?: DecimalInput | null;
+  stopLoss?: DecimalInput | null; takeProfit?: DecimalInput | null; leverage?: number | null;
+  orderType?: "market" | "limit"; reason?: string | null;
+}
+export interface TradingDecision {
+  action: "LONG" | "SHORT" | "CLOSE" | "HOLD"; symbol: string; confidence?: DecimalInput; positionSize?: DecimalInput;
+  entryPrice?: DecimalInput; stopLoss?: DecimalInput; takeProfit?: DecimalInput; leverage?: number;
+  vetoed?: boolean; reason?: string;
+}
+export interface AccountStatus {
+  mode: "paper" | "live"; balance: number; walletBalance: number; totalEquity: number; positionsCount: number;
+  positions: PositionState[]; unrealizedPnl: number; realizedPnl: number; marginUsed: number; reserved: number;
+  feesPaid: number; openOrdersCount: number; lossLimit: string | null; exact: Record<string, string>;
+}
+/** JSON-compatible state of an OrderExecutor; decimals are exact strings. */
+export interface ExecutorSnapshot { kind: "iftb-executor/paper-snapshot"; version: 1; [field: string]: unknown; }
 export interface EngineEvent {
   seq: number; timestamp: number;
   type: "orderAccepted" | "orderFilled" | "orderCancelled" | "orderFailed" | "positionOpened"

@@ -1,0 +1,701 @@
+//! `OrderExecutor`: the unified paper/live interface, as the spec's JS class.
+
+use crate::convert::{self, get};
+use crate::error::{Error, JsResult};
+use crate::host;
+use crate::paper_trader::{js_clock, promise};
+use iftb_core::{
+    complete_now, parse_dotenv, Action, Decimal, DecisionAction, EntryType, ExecutionRequest,
+    LogLevel, LogRecord, MarketRules, PaperConfig, PaperEngine, Snapshot, Symbol, SymbolRules,
+    TradingDecision, TradingSettings, ValidationError, MAX_LEVERAGE,
+};
+use wasm_bindgen::prelude::*;
+
+type Core = iftb_core::OrderExecutor<PaperEngine>;
+
+/// Event names a listener can subscribe to (plus `"*"` for all and `"log"` for log records).
+const EVENT_TYPES: &[&str] = &[
+    "orderAccepted",
+    "orderFilled",
+    "orderCancelled",
+    "orderFailed",
+    "positionOpened",
+    "positionIncreased",
+    "positionReduced",
+    "positionClosed",
+    "positionLiquidated",
+    "stopLossTriggered",
+    "takeProfitTriggered",
+];
+
+/// Short aliases: `on("fill")` is `on("orderFilled")`, `on("liquidation")` is
+/// `on("positionLiquidated")`.
+fn canonical(t: &str) -> &str {
+    match t {
+        "fill" => "orderFilled",
+        "liquidation" => "positionLiquidated",
+        other => other,
+    }
+}
+
+enum Logger {
+    Console,
+    Callback(js_sys::Function),
+    Off,
+}
+
+/// Options of the executor beyond the trading settings.
+struct Extras {
+    rules: MarketRules,
+    log_level: LogLevel,
+    logger: Logger,
+    state_path: Option<String>,
+}
+
+fn settings_from(options: &JsValue, mut s: TradingSettings) -> JsResult<TradingSettings> {
+    if options.is_undefined() || options.is_null() {
+        s.validate()?;
+        return Ok(s);
+    }
+    let o = convert::object(options, "options")?;
+    let paper = get(o, "paperMode");
+    if let Some(b) = paper.as_bool() {
+        s.paper_trading = b;
+    } else if !paper.is_undefined() && !paper.is_null() {
+        return Err(
+            ValidationError::InvalidConfig("paperMode must be true or false".into()).into(),
+        );
+    }
+    let dec = |key: &'static str| convert::opt_decimal(key, &get(o, key));
+    if let Some(v) = dec("initialBalance")? {
+        s.initial_balance = v;
+    }
+    if let Some(v) = dec("makerFee")? {
+        s.maker_fee = v;
+    }
+    if let Some(v) = dec("takerFee")? {
+        s.taker_fee = v;
+    }
+    if let Some(v) = dec("slippage")? {
+        s.slippage = v;
+    }
+    if let Some(v) = dec("maxPositionSize")? {
+        s.max_position_size = v;
+    }
+    if let Some(v) = dec("maxDailyLoss")? {
+        s.max_daily_loss = Some(v);
+    }
+    if let Some(v) = dec("maxDrawdown")? {
+        s.max_drawdown = Some(v);
+    }
+    let lev = |key: &str| {
+        convert::leverage(&get(o, key), MAX_LEVERAGE).map_err(|_| {
+            ValidationError::InvalidConfig(format!(
+                "{key} must be a whole number from 1 to {MAX_LEVERAGE}"
+            ))
+        })
+    };
+    if let Some(v) = lev("maxLeverage")? {
+        s.max_leverage = v;
+    }
+    if let Some(v) = lev("defaultLeverage")? {
+        s.default_leverage = v;
+    }
+    s.validate()?;
+    Ok(s)
+}
+
+fn extras_from(options: &JsValue) -> JsResult<Extras> {
+    let mut x = Extras {
+        rules: MarketRules::defaults(),
+        log_level: LogLevel::Info,
+        logger: Logger::Console,
+        state_path: None,
+    };
+    if options.is_undefined() || options.is_null() {
+        return Ok(x);
+    }
+    let rules = get(options, "marketRules");
+    if rules.is_null() {
+        x.rules = MarketRules::default();
+    } else if !rules.is_undefined() {
+        x.rules = market_rules(&rules)?;
+    }
+    if let Some(l) = get(options, "logLevel").as_string() {
+        x.log_level = l.parse()?;
+    }
+    let logger = get(options, "logger");
+    if logger.is_function() {
+        x.logger = Logger::Callback(logger.unchecked_into());
+    } else if logger.is_null() || logger.as_bool() == Some(false) {
+        x.logger = Logger::Off;
+    } else if !logger.is_undefined() {
+        return Err(ValidationError::InvalidConfig(
+            "logger must be a function, null or false".into(),
+        )
+        .into());
+    }
+    x.state_path = convert::opt_string(&get(options, "statePath"), |v| {
+        ValidationError::InvalidConfig(format!("statePath must be a string, got {v}"))
+    })?;
+    Ok(x)
+}
+
+fn market_rules(v: &JsValue) -> JsResult<MarketRules> {
+    let o = convert::object(v, "marketRules")?;
+    let mut rules = MarketRules::default();
+    for key in js_sys::Object::keys(&js_sys::Object::from(o.clone())).iter() {
+        let name = key.as_string().unwrap_or_default();
+        let r = get(o, &name);
+        let f = |k: &'static str| -> JsResult<Decimal> {
+            Ok(convert::opt_decimal(k, &get(&r, k))?.unwrap_or(Decimal::ZERO))
+        };
+        rules.0.insert(
+            Symbol::parse(&name)?,
+            SymbolRules {
+                min_qty: f("minQty")?,
+                max_qty: f("maxQty")?,
+                step_size: f("stepSize")?,
+                tick_size: f("tickSize")?,
+                min_notional: f("minNotional")?,
+            },
+        );
+    }
+    Ok(rules)
+}
+
+fn paper_config(s: &TradingSettings) -> PaperConfig {
+    PaperConfig {
+        initial_balance: s.initial_balance,
+        maker_fee: s.maker_fee,
+        taker_fee: s.taker_fee,
+        slippage: s.slippage,
+        default_leverage: s.default_leverage,
+        ..PaperConfig::default()
+    }
+}
+
+fn live_unavailable() -> Error {
+    Error::new(
+        "EngineError",
+        "LIVE_MODE_UNAVAILABLE",
+        "live trading (paperMode: false) is not available in this version yet; use paperMode: true",
+    )
+}
+
+fn opt_dec_field(o: &JsValue, key: &'static str) -> JsResult<Option<Decimal>> {
+    convert::opt_decimal(key, &get(o, key))
+}
+
+fn execution_request(v: &JsValue) -> JsResult<ExecutionRequest> {
+    let o = convert::object(v, "request")?;
+    let action = convert::string(&get(o, "action"), |g| {
+        ValidationError::InvalidRequest(format!(
+            "action must be \"long\", \"short\" or \"close\", got {g}"
+        ))
+    })?;
+    let action: Action = action.parse()?;
+    let amount = get(o, "amount");
+    if amount.is_undefined() || amount.is_null() {
+        return Err(ValidationError::InvalidAmount("missing".into()).into());
+    }
+    let order_type = convert::opt_string(&get(o, "orderType"), ValidationError::InvalidOrderType)?
+        .map(|t| t.parse::<EntryType>())
+        .transpose()?
+        .unwrap_or_default();
+    Ok(ExecutionRequest {
+        action,
+        symbol: convert::string(&get(o, "symbol"), ValidationError::InvalidSymbol)?,
+        amount: convert::decimal("amount", &amount)?,
+        entry_price: opt_dec_field(o, "entryPrice")?,
+        stop_loss: opt_dec_field(o, "stopLoss")?,
+        take_profit: opt_dec_field(o, "takeProfit")?,
+        leverage: convert::leverage(&get(o, "leverage"), MAX_LEVERAGE)?,
+        order_type,
+        reason: convert::opt_string(&get(o, "reason"), |g| {
+            ValidationError::InvalidRequest(format!("reason must be a string, got {g}"))
+        })?,
+    })
+}
+
+fn trading_decision(v: &JsValue) -> JsResult<TradingDecision> {
+    let o = convert::object(v, "decision")?;
+    let action: DecisionAction = convert::string(&get(o, "action"), |g| {
+        ValidationError::InvalidRequest(format!(
+            "decision action must be LONG, SHORT, CLOSE or HOLD, got {g}"
+        ))
+    })?
+    .parse()?;
+    Ok(TradingDecision {
+        action,
+        symbol: convert::string(&get(o, "symbol"), ValidationError::InvalidSymbol)?,
+        confidence: opt_dec_field(o, "confidence")?,
+        position_size: opt_dec_field(o, "positionSize")?,
+        entry_price: opt_dec_field(o, "entryPrice")?,
+        stop_loss: opt_dec_field(o, "stopLoss")?,
+        take_profit: opt_dec_field(o, "takeProfit")?,
+        leverage: convert::leverage(&get(o, "leverage"), MAX_LEVERAGE)?,
+        vetoed: get(o, "vetoed").as_bool().unwrap_or(false),
+        reason: get(o, "reason").as_string(),
+    })
+}
+
+/// Turn a decision engine's `TradingDecision` into an `ExecutionRequest` with your `amount`
+/// and `orderType` (`"market"` by default). HOLD and vetoed decisions throw `INVALID_REQUEST`.
+///
+/// ```js
+/// const req = convertDecisionToRequest(decision, { amount: 0.1, orderType: "market" });
+/// ```
+#[wasm_bindgen(js_name = convertDecisionToRequest, unchecked_return_type = "ExecutionRequest")]
+pub fn convert_decision_to_request(
+    #[wasm_bindgen(unchecked_param_type = "TradingDecision")] decision: JsValue,
+    #[wasm_bindgen(
+        unchecked_param_type = "{ amount: DecimalInput, orderType?: \"market\" | \"limit\" }"
+    )]
+    options: JsValue,
+) -> JsResult<JsValue> {
+    let d = trading_decision(&decision)?;
+    let o = convert::object(&options, "options")?;
+    let amount = convert::decimal("amount", &get(o, "amount"))?;
+    let order_type = convert::opt_string(&get(o, "orderType"), ValidationError::InvalidOrderType)?
+        .map(|t| t.parse::<EntryType>())
+        .transpose()?
+        .unwrap_or_default();
+    let req = iftb_core::convert_decision_to_request(&d, amount, order_type)?;
+    convert::to_js(&req)
+}
+
+/// The unified executor: validation, risk controls, SL/TP management, emergency close,
+/// account status, events, logging and snapshots, over the paper engine (live mode: later).
+///
+/// ```js
+/// const ex = new OrderExecutor({ paperMode: true, initialBalance: 10000, maxPositionSize: 0.1, maxLeverage: 5 });
+/// const order = await ex.executeDecision({ action: "long", symbol: "BTC/USDT", amount: 0.01, entryPrice: 50000,
+///   stopLoss: 48000, takeProfit: 55000, leverage: 2, orderType: "market" });
+/// ```
+#[wasm_bindgen]
+pub struct OrderExecutor {
+    inner: Core,
+    logger: Logger,
+    listeners: Vec<(String, js_sys::Function)>,
+    dispatched_seq: u64,
+    state_path: Option<String>,
+}
+
+impl OrderExecutor {
+    fn build(
+        settings: TradingSettings,
+        x: Extras,
+        restore_from: Option<Snapshot>,
+    ) -> JsResult<Self> {
+        if !settings.paper_trading {
+            return Err(live_unavailable());
+        }
+        let clock = js_clock();
+        let mut inner = match restore_from {
+            Some(snap) => Core::restore(snap, clock)?,
+            None => {
+                let engine = PaperEngine::new(paper_config(&settings), clock.clone())?;
+                let equity = engine.account().equity;
+                Core::new(engine, settings, x.rules, clock, equity)?
+            }
+        };
+        inner.set_log_level(x.log_level);
+        let dispatched_seq = inner.venue().last_seq();
+        let me = Self {
+            inner,
+            logger: x.logger,
+            listeners: Vec::new(),
+            dispatched_seq,
+            state_path: x.state_path,
+        };
+        me.persist()?;
+        Ok(me)
+    }
+
+    fn snapshot_text(&self) -> JsResult<String> {
+        let v = convert::to_js_exact(&self.inner.snapshot())?;
+        js_sys::JSON::stringify(&v).map(String::from).map_err(|_| {
+            Error::new(
+                "EngineError",
+                "INTERNAL",
+                "snapshot could not be serialised",
+            )
+        })
+    }
+
+    fn persist(&self) -> JsResult<()> {
+        if let Some(path) = &self.state_path {
+            host::write_file_atomic(path, &self.snapshot_text()?)?;
+        }
+        Ok(())
+    }
+
+    /// After every call: forward log records, queue events for listeners, persist.
+    fn settle(&mut self) -> JsResult<()> {
+        let logs = self.inner.drain_log();
+        let events: Vec<iftb_core::EventRecord> = self
+            .inner
+            .venue()
+            .events_since(self.dispatched_seq)
+            .to_vec();
+        self.dispatched_seq = self.inner.venue().last_seq();
+        let mut calls: Vec<(js_sys::Function, JsValue)> = Vec::new();
+        for rec in &logs {
+            self.emit_log(rec);
+            for (t, f) in &self.listeners {
+                if t == "log" {
+                    calls.push((f.clone(), convert::to_js(rec)?));
+                }
+            }
+        }
+        for ev in &events {
+            let js = convert::to_js(ev)?;
+            let ty = get(&js, "type").as_string().unwrap_or_default();
+            for (t, f) in &self.listeners {
+                if t == "*" || *t == ty {
+                    calls.push((f.clone(), js.clone()));
+                }
+            }
+        }
+        if !calls.is_empty() {
+            // Listeners run after this call returns, so they may call the executor again.
+            let run = Closure::once_into_js(move || {
+                for (f, arg) in calls {
+                    if let Err(e) = f.call1(&JsValue::NULL, &arg) {
+                        host::console("error", "iftb-executor: an event listener threw", &e);
+                    }
+                }
+            });
+            let _ = host::call(
+                &js_sys::Promise::resolve(&JsValue::NULL).into(),
+                "then",
+                &[run],
+            );
+        }
+        self.persist()
+    }
+
+    fn emit_log(&self, rec: &LogRecord) {
+        match &self.logger {
+            Logger::Off => {}
+            Logger::Callback(f) => {
+                if let Ok(v) = convert::to_js(rec) {
+                    if let Err(e) = f.call1(&JsValue::NULL, &v) {
+                        host::console("error", "iftb-executor: the logger threw", &e);
+                    }
+                }
+            }
+            Logger::Console => {
+                let method = match rec.level {
+                    LogLevel::Debug => "debug",
+                    LogLevel::Info => "info",
+                    LogLevel::Warn => "warn",
+                    LogLevel::Error => "error",
+                };
+                let mut text = format!("[iftb] {} {}", rec.event, rec.message);
+                if let Some(s) = &rec.symbol {
+                    text.push_str(&format!(" symbol={s}"));
+                }
+                if let Some(id) = &rec.order_id {
+                    text.push_str(&format!(" order={id}"));
+                }
+                host::console(method, &text, &JsValue::UNDEFINED);
+            }
+        }
+    }
+
+    /// Run a core call, then settle (logs, events, persistence) whether it failed or not.
+    fn with<T>(&mut self, f: impl FnOnce(&mut Core) -> iftb_core::Result<T>) -> JsResult<T> {
+        let r = f(&mut self.inner);
+        self.settle()?;
+        Ok(r?)
+    }
+}
+
+#[wasm_bindgen]
+impl OrderExecutor {
+    /// Create an executor. Options: `paperMode` (true), `initialBalance` (10000), `makerFee`,
+    /// `takerFee`, `slippage`, `defaultLeverage` (1), `maxPositionSize` (0.1: the position's
+    /// margin, notional ÷ leverage, may be at most this fraction of equity), `maxLeverage` (5),
+    /// `maxDailyLoss` / `maxDrawdown` (fractions, off by default), `marketRules` (replaces the
+    /// default per-symbol table; `null` disables), `logLevel` ("info"), `logger` (function,
+    /// or `null` for silence; console by default), `statePath` (Node: persist after every
+    /// change; an existing file is restored).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "OrderExecutorOptions")] options: JsValue,
+    ) -> JsResult<OrderExecutor> {
+        let settings = settings_from(&options, TradingSettings::default())?;
+        let x = extras_from(&options)?;
+        let existing = match &x.state_path {
+            Some(path) => host::read_file(path)?,
+            None => None,
+        };
+        let snap = existing
+            .map(|text| parse_snapshot_text(&text))
+            .transpose()?;
+        Self::build(settings, x, snap)
+    }
+
+    /// Settings from `IFTB_*` environment variables and a `.env` file (Node), then `overrides`.
+    /// `.env` is read from `overrides.envPath` or `./.env` when it exists; `process.env` wins
+    /// over `.env`; `overrides` win over both. Unknown `IFTB_` names and bad values throw
+    /// `INVALID_CONFIG`.
+    #[wasm_bindgen(js_name = fromEnv)]
+    pub fn from_env(
+        #[wasm_bindgen(unchecked_param_type = "OrderExecutorOptions & { envPath?: string }")]
+        overrides: JsValue,
+    ) -> JsResult<OrderExecutor> {
+        let mut s = TradingSettings::default();
+        let mut vars: Vec<(String, String)> = Vec::new();
+        if host::is_node() {
+            let path = get(&overrides, "envPath")
+                .as_string()
+                .unwrap_or_else(|| ".env".into());
+            if let Some(text) = host::read_file(&path)? {
+                vars.extend(parse_dotenv(&text)?);
+            }
+            vars.extend(
+                host::env_vars()
+                    .into_iter()
+                    .filter(|(k, _)| k.starts_with("IFTB_")),
+            );
+        }
+        s.apply_env(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+        let level = vars
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "IFTB_LOG_LEVEL")
+            .map(|(_, v)| v.clone());
+        let state_path = vars
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "IFTB_STATE_PATH")
+            .map(|(_, v)| v.clone());
+        let settings = settings_from(&overrides, s)?;
+        let mut x = extras_from(&overrides)?;
+        if get(&overrides, "logLevel").is_undefined() {
+            if let Some(l) = level {
+                x.log_level = l.parse()?;
+            }
+        }
+        if x.state_path.is_none() {
+            x.state_path = state_path;
+        }
+        let snap = match &x.state_path {
+            Some(p) => host::read_file(p)?
+                .map(|t| parse_snapshot_text(&t))
+                .transpose()?,
+            None => None,
+        };
+        Self::build(settings, x, snap)
+    }
+
+    /// Rebuild an executor from `snapshot()` output. `options` may give `logger`, `logLevel`
+    /// and `statePath`. A corrupt, truncated or foreign snapshot throws `SNAPSHOT_INVALID`.
+    pub fn restore(
+        #[wasm_bindgen(unchecked_param_type = "ExecutorSnapshot")] snapshot: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "OrderExecutorOptions")] options: JsValue,
+    ) -> JsResult<OrderExecutor> {
+        let snap = parse_snapshot(&snapshot)?;
+        let x = extras_from(&options)?;
+        let settings = snap.settings.clone();
+        Self::build(settings, x, Some(snap))
+    }
+
+    /// The whole state as a JSON-compatible object (exact decimal strings, a `version`).
+    #[wasm_bindgen(unchecked_return_type = "ExecutorSnapshot")]
+    pub fn snapshot(&self) -> JsResult<JsValue> {
+        convert::to_js_exact(&self.inner.snapshot())
+    }
+
+    /// Validate and execute an `ExecutionRequest` (`{ action: "long"|"short"|"close", symbol,
+    /// amount, entryPrice?, stopLoss?, takeProfit?, leverage?, orderType?, reason? }`).
+    /// Validation and risk failures reject with a coded `Error`; a venue rejection such as
+    /// insufficient balance resolves to an order with `status: "failed"`.
+    #[wasm_bindgen(js_name = executeDecision, unchecked_return_type = "Promise<Order>")]
+    pub fn execute_decision(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "ExecutionRequest")] request: JsValue,
+    ) -> js_sys::Promise {
+        let r = execution_request(&request).and_then(|req| {
+            let o = self.with(|c| complete_now(c.execute(&req)))?;
+            convert::to_js(&o)
+        });
+        promise(r)
+    }
+
+    /// Feed a market price (drives fills, SL/TP, liquidations, loss limits). Returns events.
+    #[wasm_bindgen(js_name = updatePrice, unchecked_return_type = "EngineEvent[]")]
+    pub fn update_price(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string")] symbol: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DecimalInput")] price: JsValue,
+    ) -> JsResult<JsValue> {
+        let symbol = convert::str_arg(&symbol, ValidationError::InvalidSymbol)?;
+        let price = convert::decimal("price", &price)?;
+        let events = self.with(|c| complete_now(c.update_price(&symbol, price)))?;
+        convert::to_js(&events)
+    }
+
+    fn protection(&mut self, symbol: &JsValue, price: &JsValue, stop: bool) -> JsResult<JsValue> {
+        let symbol = convert::str_arg(symbol, ValidationError::InvalidSymbol)?;
+        let price = convert::decimal(if stop { "stopLoss" } else { "takeProfit" }, price)?;
+        let p = self.with(|c| {
+            complete_now(if stop {
+                Box::pin(c.update_stop_loss(&symbol, price))
+                    as std::pin::Pin<Box<dyn std::future::Future<Output = _>>>
+            } else {
+                Box::pin(c.update_take_profit(&symbol, price))
+            })
+        })?;
+        convert::to_js(&p)
+    }
+
+    /// Move (or set) the stop-loss of the position in `symbol`.
+    #[wasm_bindgen(js_name = updateStopLoss, unchecked_return_type = "Promise<PositionState>")]
+    pub fn update_stop_loss(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string")] symbol: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DecimalInput")] price: JsValue,
+    ) -> js_sys::Promise {
+        promise(self.protection(&symbol, &price, true))
+    }
+
+    /// Move (or set) the take-profit of the position in `symbol`.
+    #[wasm_bindgen(js_name = updateTakeProfit, unchecked_return_type = "Promise<PositionState>")]
+    pub fn update_take_profit(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string")] symbol: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DecimalInput")] price: JsValue,
+    ) -> js_sys::Promise {
+        promise(self.protection(&symbol, &price, false))
+    }
+
+    /// Cancel a pending order.
+    #[wasm_bindgen(js_name = cancelOrder, unchecked_return_type = "Promise<Order>")]
+    pub fn cancel_order(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+    ) -> js_sys::Promise {
+        let r = convert::str_arg(&id, ValidationError::InvalidOrderId).and_then(|id| {
+            let o = self.with(|c| complete_now(c.cancel_order(&id)))?;
+            convert::to_js(&o)
+        });
+        promise(r)
+    }
+
+    /// Close every position at the market and cancel pending orders; resolves to the
+    /// closing orders.
+    #[wasm_bindgen(js_name = emergencyCloseAll, unchecked_return_type = "Promise<Order[]>")]
+    pub fn emergency_close_all(&mut self) -> js_sys::Promise {
+        let r = self
+            .with(|c| complete_now(c.emergency_close_all()))
+            .and_then(|orders| convert::to_js(&orders));
+        promise(r)
+    }
+
+    /// `{ mode, balance, walletBalance, totalEquity, positionsCount, positions, unrealizedPnl,
+    /// realizedPnl, marginUsed, reserved, feesPaid, openOrdersCount, lossLimit }`.
+    #[wasm_bindgen(js_name = getAccountStatus, unchecked_return_type = "Promise<AccountStatus>")]
+    pub fn get_account_status(&self) -> js_sys::Promise {
+        promise(
+            complete_now(self.inner.account_status("paper"))
+                .map_err(Error::from)
+                .and_then(|s| convert::to_js(&s)),
+        )
+    }
+
+    /// Clear a tripped daily-loss / drawdown limit and measure again from the current equity.
+    #[wasm_bindgen(js_name = resetLossLimits)]
+    pub fn reset_loss_limits(&mut self) -> JsResult<()> {
+        self.with(|c| complete_now(c.reset_loss_limits()))
+    }
+
+    /// Set the log level (`"debug" | "info" | "warn" | "error"`).
+    #[wasm_bindgen(js_name = setLogLevel)]
+    pub fn set_log_level(&mut self, level: &str) -> JsResult<()> {
+        self.inner.set_log_level(level.parse()?);
+        Ok(())
+    }
+
+    /// Subscribe to an event type (`"orderFilled"`/`"fill"`, `"positionClosed"`,
+    /// `"positionLiquidated"`/`"liquidation"`, `"stopLossTriggered"`, ..., `"*"` for all,
+    /// `"log"` for log records). Listeners run just after the call that caused the event.
+    pub fn on(&mut self, event: &str, listener: js_sys::Function) -> JsResult<()> {
+        let t = canonical(event);
+        if t != "*" && t != "log" && !EVENT_TYPES.contains(&t) {
+            return Err(ValidationError::InvalidArgument(format!(
+                "unknown event {event:?}; one of {}, fill, liquidation, log, *",
+                EVENT_TYPES.join(", ")
+            ))
+            .into());
+        }
+        self.listeners.push((t.to_owned(), listener));
+        Ok(())
+    }
+
+    /// Remove a listener added with `on`.
+    pub fn off(&mut self, event: &str, listener: &js_sys::Function) {
+        let t = canonical(event);
+        self.listeners.retain(|(k, f)| !(k == t && f == listener));
+    }
+
+    /// Open positions.
+    #[wasm_bindgen(js_name = getPositions, unchecked_return_type = "PositionState[]")]
+    pub fn get_positions(&self) -> JsResult<JsValue> {
+        convert::to_js(&self.inner.venue().positions())
+    }
+
+    /// Every order, oldest first.
+    #[wasm_bindgen(js_name = getOrders, unchecked_return_type = "Order[]")]
+    pub fn get_orders(&self) -> JsResult<JsValue> {
+        convert::to_js(self.inner.venue().orders())
+    }
+
+    /// Pending orders.
+    #[wasm_bindgen(js_name = getOpenOrders, unchecked_return_type = "Order[]")]
+    pub fn get_open_orders(&self) -> JsResult<JsValue> {
+        convert::to_js(&self.inner.venue().open_orders().collect::<Vec<_>>())
+    }
+
+    /// Fills, oldest first.
+    #[wasm_bindgen(js_name = getFills, unchecked_return_type = "Fill[]")]
+    pub fn get_fills(&self) -> JsResult<JsValue> {
+        convert::to_js(self.inner.venue().fills())
+    }
+
+    /// Events with `seq > sinceSeq`.
+    #[wasm_bindgen(js_name = getEvents, unchecked_return_type = "EngineEvent[]")]
+    pub fn get_events(&self, since_seq: Option<f64>) -> JsResult<JsValue> {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let since = since_seq
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .map_or(0, |s| s as u64);
+        convert::to_js(self.inner.venue().events_since(since))
+    }
+
+    /// `"paper"` (live mode arrives with the live executor).
+    #[wasm_bindgen(getter)]
+    pub fn mode(&self) -> String {
+        "paper".into()
+    }
+}
+
+fn parse_snapshot_text(text: &str) -> JsResult<Snapshot> {
+    let v = js_sys::JSON::parse(text).map_err(|_| {
+        Error::from(ValidationError::InvalidSnapshot(
+            "the state file is not valid JSON (truncated or corrupt)".into(),
+        ))
+    })?;
+    parse_snapshot(&v)
+}
+
+fn parse_snapshot(v: &JsValue) -> JsResult<Snapshot> {
+    convert::object(v, "snapshot")?;
+    serde_wasm_bindgen::from_value::<Snapshot>(v.clone()).map_err(|e| {
+        let msg = e.to_string();
+        ValidationError::InvalidSnapshot(msg.trim_start_matches("Error: ").to_owned()).into()
+    })
+}
