@@ -81,8 +81,8 @@ fn fs() -> JsResult<JsValue> {
 pub fn read_file(path: &str) -> JsResult<Option<String>> {
     let fs = fs()?;
     let p = JsValue::from_str(path);
-    let exists =
-        call(&fs, "existsSync", &[p.clone()]).map_err(|e| io_error("cannot check", path, &e))?;
+    let exists = call(&fs, "existsSync", std::slice::from_ref(&p))
+        .map_err(|e| io_error("cannot check", path, &e))?;
     if !exists.is_truthy() {
         return Ok(None);
     }
@@ -108,7 +108,7 @@ pub fn write_file_atomic(path: &str, text: &str) -> JsResult<()> {
         "writeSync",
         &[fd.clone(), JsValue::from_str(text)],
     ))
-    .and_then(|_| step(call(&fs, "fsyncSync", &[fd.clone()])));
+    .and_then(|_| step(call(&fs, "fsyncSync", std::slice::from_ref(&fd))));
     step(call(&fs, "closeSync", &[fd]))?;
     written?;
     step(call(&fs, "renameSync", &[t, JsValue::from_str(path)]))?;
