@@ -202,6 +202,28 @@ fn tidy(s: &str) -> &str {
     }
 }
 
+/// `{ seq, timestamp, event: { orderFilled: { ... } } }` → `{ seq, timestamp, type: "orderFilled", ... }`.
+fn flatten_event(v: &JsValue) {
+    let key = JsValue::from_str("event");
+    let ev = Reflect::get(v, &key).unwrap_or(JsValue::UNDEFINED);
+    if !ev.is_object() || ev.is_null() {
+        return;
+    }
+    let keys = Object::keys(&Object::from(ev.clone()));
+    if keys.length() != 1 {
+        return;
+    }
+    let ty = keys.get(0);
+    let body = Reflect::get(&ev, &ty).unwrap_or(JsValue::UNDEFINED);
+    let _ = Reflect::delete_property(&Object::from(v.clone()), &key);
+    set(v, "type", &ty);
+    if body.is_object() && !body.is_null() {
+        for k in Object::keys(&Object::from(body.clone())).iter() {
+            let _ = Reflect::set(v, &k, &Reflect::get(&body, &k).unwrap_or(JsValue::NULL));
+        }
+    }
+}
+
 /// Apply the decimal-field rewrite to an object, or to each element of an array.
 fn numberize(v: &JsValue) {
     if js_sys::Array::is_array(v) {
@@ -213,6 +235,7 @@ fn numberize(v: &JsValue) {
     if !v.is_object() || v.is_null() {
         return;
     }
+    flatten_event(v);
     let exact = Object::new();
     let mut any = false;
     for &key in DECIMAL_FIELDS {

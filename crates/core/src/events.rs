@@ -168,7 +168,6 @@ pub struct EventRecord {
     #[serde(rename = "timestamp")]
     pub timestamp_ms: u64,
     /// What.
-    #[serde(flatten)]
     pub event: EngineEvent,
 }
 
