@@ -68,7 +68,7 @@ fn errors_are_real_errors_with_code_and_name() {
             Some("ValidationError")
         );
     }
-    let err: JsValue = t.cancel_order("nope").err().unwrap().into();
+    let err: JsValue = t.cancel_order("nope".into()).err().unwrap().into();
     assert_eq!(get(&err, "name").as_string().as_deref(), Some("OrderError"));
     assert_eq!(
         get(&err, "code").as_string().as_deref(),
@@ -101,4 +101,53 @@ fn events_and_orders_come_out_as_plain_objects() {
     assert_eq!(get(&first, "seq").as_f64(), Some(1.0));
     let later = js_sys::Array::from(&t.get_events(Some(1.0)).unwrap());
     assert_eq!(later.length(), events.length() - 1);
+}
+
+fn exec_request(amount: f64, entry: f64) -> JsValue {
+    obj(&[
+        ("action", "long".into()),
+        ("symbol", "BTC/USDT".into()),
+        ("amount", amount.into()),
+        ("entryPrice", entry.into()),
+        ("stopLoss", 48000.into()),
+        ("takeProfit", 55000.into()),
+        ("leverage", 2.into()),
+    ])
+}
+
+#[wasm_bindgen_test]
+async fn executor_snapshot_round_trips_in_this_runtime() {
+    use iftb_executor::OrderExecutor;
+    use wasm_bindgen_futures::JsFuture;
+    let opts = obj(&[("logger", JsValue::NULL)]);
+    let mut ex = OrderExecutor::new(opts.clone()).unwrap();
+    let order = JsFuture::from(ex.execute_decision(exec_request(0.01, 50000.0)))
+        .await
+        .unwrap();
+    assert_eq!(get(&order, "status").as_string().as_deref(), Some("filled"));
+    let err = JsFuture::from(ex.execute_decision(exec_request(0.1, 50000.0)))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        get(&err, "code").as_string().as_deref(),
+        Some("POSITION_SIZE_EXCEEDED")
+    );
+    assert_eq!(get(&err, "name").as_string().as_deref(), Some("RiskError"));
+    let snap = ex.snapshot().unwrap();
+    let text = js_sys::JSON::stringify(&snap).unwrap();
+    let back = js_sys::JSON::parse(&String::from(text.clone())).unwrap();
+    let restored = OrderExecutor::restore(back, opts).unwrap();
+    assert_eq!(
+        js_sys::JSON::stringify(&restored.snapshot().unwrap()).unwrap(),
+        text
+    );
+    let bad = obj(&[("kind", "nope".into())]);
+    let err: JsValue = OrderExecutor::restore(bad, JsValue::UNDEFINED)
+        .err()
+        .unwrap()
+        .into();
+    assert_eq!(
+        get(&err, "code").as_string().as_deref(),
+        Some("SNAPSHOT_INVALID")
+    );
 }

@@ -23,12 +23,12 @@ pub enum CloseReason {
 }
 
 /// One thing that happened.
+///
+/// Serialised externally tagged (`{"orderFilled": {...}}`): cheap to deserialise, which keeps
+/// snapshot restore small in wasm. The JS binding presents it flattened as
+/// `{ seq, timestamp, type: "orderFilled", ...fields }`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(
-    tag = "type",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum EngineEvent {
     /// An order entered the book (pending).
     OrderAccepted {
