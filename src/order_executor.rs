@@ -376,6 +376,20 @@ impl OrderExecutor {
         self.persist()
     }
 
+    fn warn(&self, event: &str, message: String) {
+        // Date.now() is a whole number of ms well inside u64.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let rec = LogRecord {
+            timestamp_ms: js_sys::Date::now() as u64,
+            level: LogLevel::Warn,
+            event: event.to_owned(),
+            message,
+            order_id: None,
+            symbol: None,
+        };
+        self.emit_log(&rec);
+    }
+
     fn emit_log(&self, rec: &LogRecord) {
         match &self.logger {
             Logger::Off => {}
@@ -435,13 +449,22 @@ impl OrderExecutor {
         let snap = existing
             .map(|text| parse_snapshot_text(&text))
             .transpose()?;
-        Self::build(settings, x, snap)
+        let restored = snap.is_some();
+        let me = Self::build(settings, x, snap)?;
+        if restored && has_settings(&options) {
+            me.warn(
+                "config",
+                "statePath: restored the saved account; the settings in these options were not applied (the saved ones were). Delete the state file to start over with new settings.".into(),
+            );
+        }
+        Ok(me)
     }
 
     /// Settings from `IFTB_*` environment variables and a `.env` file (Node), then `overrides`.
     /// `.env` is read from `overrides.envPath` or `./.env` when it exists; `process.env` wins
-    /// over `.env`; `overrides` win over both. Unknown `IFTB_` names and bad values throw
-    /// `INVALID_CONFIG`.
+    /// over `.env`; `overrides` win over both. Bad values throw `INVALID_CONFIG`; an unknown
+    /// `IFTB_` name throws in `.env` (a typo there is yours) and is logged as a warning in the
+    /// process environment (which other programs share).
     #[wasm_bindgen(js_name = fromEnv)]
     pub fn from_env(
         #[wasm_bindgen(unchecked_param_type = "OrderExecutorOptions & { envPath?: string }")]
@@ -449,20 +472,23 @@ impl OrderExecutor {
     ) -> JsResult<OrderExecutor> {
         let mut s = TradingSettings::default();
         let mut vars: Vec<(String, String)> = Vec::new();
+        let mut ignored = Vec::new();
         if host::is_node() {
             let path = get(&overrides, "envPath")
                 .as_string()
                 .unwrap_or_else(|| ".env".into());
             if let Some(text) = host::read_file(&path)? {
-                vars.extend(parse_dotenv(&text)?);
+                let file = parse_dotenv(&text)?;
+                s.apply_env(file.iter().map(|(k, v)| (k.as_str(), v.as_str())), true)?;
+                vars.extend(file);
             }
-            vars.extend(
-                host::env_vars()
-                    .into_iter()
-                    .filter(|(k, _)| k.starts_with("IFTB_")),
-            );
+            let env: Vec<(String, String)> = host::env_vars()
+                .into_iter()
+                .filter(|(k, _)| k.starts_with("IFTB_"))
+                .collect();
+            ignored = s.apply_env(env.iter().map(|(k, v)| (k.as_str(), v.as_str())), false)?;
+            vars.extend(env);
         }
-        s.apply_env(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
         let level = vars
             .iter()
             .rev()
@@ -489,7 +515,14 @@ impl OrderExecutor {
                 .transpose()?,
             None => None,
         };
-        Self::build(settings, x, snap)
+        let me = Self::build(settings, x, snap)?;
+        for name in ignored {
+            me.warn(
+                "config",
+                format!("environment variable {name} is not a setting; ignored"),
+            );
+        }
+        Ok(me)
     }
 
     /// Rebuild an executor from `snapshot()` output. `options` may give `logger`, `logLevel`
@@ -692,8 +725,39 @@ fn parse_snapshot_text(text: &str) -> JsResult<Snapshot> {
     parse_snapshot(&v)
 }
 
+fn has_settings(options: &JsValue) -> bool {
+    [
+        "initialBalance",
+        "makerFee",
+        "takerFee",
+        "slippage",
+        "defaultLeverage",
+        "maxPositionSize",
+        "maxLeverage",
+        "maxDailyLoss",
+        "maxDrawdown",
+        "marketRules",
+    ]
+    .iter()
+    .any(|k| !get(options, k).is_undefined())
+}
+
+/// Top-level fields of a snapshot; anything else means it is not one of ours.
+const SNAPSHOT_FIELDS: &[&str] = &["kind", "version", "settings", "rules", "paper", "executor"];
+
 fn parse_snapshot(v: &JsValue) -> JsResult<Snapshot> {
-    convert::object(v, "snapshot")?;
+    if !v.is_object() || v.is_null() || js_sys::Array::is_array(v) {
+        return Err(ValidationError::InvalidSnapshot(
+            "a snapshot must be an object as returned by snapshot()".into(),
+        )
+        .into());
+    }
+    for key in js_sys::Object::keys(&js_sys::Object::from(v.clone())).iter() {
+        let k = key.as_string().unwrap_or_default();
+        if !SNAPSHOT_FIELDS.contains(&k.as_str()) {
+            return Err(ValidationError::InvalidSnapshot(format!("unknown field `{k}`")).into());
+        }
+    }
     serde_wasm_bindgen::from_value::<Snapshot>(v.clone()).map_err(|e| {
         let msg = e.to_string();
         ValidationError::InvalidSnapshot(msg.trim_start_matches("Error: ").to_owned()).into()

@@ -278,18 +278,28 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
             .place_order(&plan.order, plan.current_price)
             .await;
         let order = self.log_err(&req.symbol, order)?;
-        self.after_order(&order, req.stop_loss, req.take_profit)
-            .await?;
+        let (sl, tp) = if plan.opens {
+            (req.stop_loss, req.take_profit)
+        } else {
+            if req.stop_loss.is_some() || req.take_profit.is_some() {
+                self.log(
+                    LogLevel::Warn,
+                    "protection",
+                    "stopLoss/takeProfit ignored: this request only reduces or closes a position (use updateStopLoss/updateTakeProfit)".into(),
+                    Some(&order.id),
+                    Some(&req.symbol),
+                );
+            }
+            (None, None)
+        };
+        self.after_order(&order, sl, tp).await;
         self.check_loss_limits().await?;
         Ok(order)
     }
 
-    async fn after_order(
-        &mut self,
-        order: &Order,
-        sl: Option<Decimal>,
-        tp: Option<Decimal>,
-    ) -> Result<()> {
+    /// Log the outcome and attach protection. The order has executed by now, so a failure to
+    /// attach is logged at error level, never turned into a rejection of the executed order.
+    async fn after_order(&mut self, order: &Order, sl: Option<Decimal>, tp: Option<Decimal>) {
         let sym = order.symbol.to_string();
         match order.status {
             OrderStatus::Filled => {
@@ -307,7 +317,16 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
                     Some(&order.id),
                     Some(&sym),
                 );
-                self.protect(&sym, sl, tp).await?;
+                if let Err(e) = self.protect(&sym, sl, tp).await {
+                    let msg = format!("could not attach stop-loss/take-profit after the fill: {e}");
+                    self.log(
+                        LogLevel::Error,
+                        "protection",
+                        msg,
+                        Some(&order.id),
+                        Some(&sym),
+                    );
+                }
             }
             OrderStatus::Pending => {
                 self.log(
@@ -343,7 +362,6 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
                 );
             }
         }
-        Ok(())
     }
 
     async fn protect(
@@ -432,6 +450,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
                     reduce_only: true,
                 },
                 current_price: current_price(req),
+                opens: false,
             });
         }
 
@@ -440,8 +459,15 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
         } else {
             PositionSide::Short
         };
-        // Stop-loss / take-profit against the entry.
-        if let Some(sl) = req.stop_loss {
+        let (same, opposite) = match position {
+            Some(p) if p.side == side => (p.amount, Decimal::ZERO),
+            Some(p) => (Decimal::ZERO, p.amount),
+            None => (Decimal::ZERO, Decimal::ZERO),
+        };
+        let opening = (amount - opposite).max(Decimal::ZERO);
+        // Stop-loss / take-profit against the entry, when the request opens exposure (they
+        // belong to the resulting position; a pure reduction ignores them).
+        if let Some(sl) = req.stop_loss.filter(|_| opening > Decimal::ZERO) {
             let ok = match side {
                 PositionSide::Long => sl < reference,
                 PositionSide::Short => sl > reference,
@@ -452,7 +478,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
                 );
             }
         }
-        if let Some(tp) = req.take_profit {
+        if let Some(tp) = req.take_profit.filter(|_| opening > Decimal::ZERO) {
             let ok = match side {
                 PositionSide::Long => tp > reference,
                 PositionSide::Short => tp < reference,
@@ -469,21 +495,15 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
             if req.order_type == EntryType::Limit {
                 r.check_price(&symbol, "entryPrice", reference)?;
             }
-            if let Some(sl) = req.stop_loss {
+            if let Some(sl) = req.stop_loss.filter(|_| opening > Decimal::ZERO) {
                 r.check_price(&symbol, "stopLoss", sl)?;
             }
-            if let Some(tp) = req.take_profit {
+            if let Some(tp) = req.take_profit.filter(|_| opening > Decimal::ZERO) {
                 r.check_price(&symbol, "takeProfit", tp)?;
             }
             r.check_notional(&symbol, amount, reference)?;
         }
-        // Exposure after the order, and whether it increases risk.
-        let (same, opposite) = match position {
-            Some(p) if p.side == side => (p.amount, Decimal::ZERO),
-            Some(p) => (Decimal::ZERO, p.amount),
-            None => (Decimal::ZERO, Decimal::ZERO),
-        };
-        let opening = (amount - opposite).max(Decimal::ZERO);
+        // Risk: only a request that increases exposure is limited.
         if opening > Decimal::ZERO {
             if let Some(why) = &self.state.risk.tripped {
                 return Err(RiskError::LossLimitReached(why.clone()).into());
@@ -526,6 +546,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
                 reduce_only: false,
             },
             current_price: current_price(req),
+            opens: opening > Decimal::ZERO,
         })
     }
 
@@ -842,6 +863,8 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
 struct Plan {
     order: OrderRequest,
     current_price: Option<Decimal>,
+    /// The request opens or increases exposure (so SL/TP apply to the resulting position).
+    opens: bool,
 }
 
 fn order_type_str(t: EntryType) -> &'static str {

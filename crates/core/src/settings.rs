@@ -89,15 +89,19 @@ impl TradingSettings {
         Ok(())
     }
 
-    /// Apply `IFTB_*` variables (later pairs win). Unknown `IFTB_` names are errors, so a
-    /// typo never silently falls back to a default.
+    /// Apply `IFTB_*` variables (later pairs win). With `strict` (a `.env` file, which exists
+    /// for this program) an unknown `IFTB_` name is an error, so a typo never silently falls
+    /// back to a default; otherwise (the process environment, shared with other programs)
+    /// unknown names are returned for a warning.
     ///
     /// # Errors
     /// `INVALID_CONFIG` naming the variable.
     pub fn apply_env<'a>(
         &mut self,
         vars: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Result<(), ValidationError> {
+        strict: bool,
+    ) -> Result<Vec<String>, ValidationError> {
+        let mut unknown = Vec::new();
         for (key, value) in vars {
             let Some(name) = key.strip_prefix("IFTB_") else {
                 continue;
@@ -132,6 +136,7 @@ impl TradingSettings {
                 // Keys for live mode and the proxy are read elsewhere.
                 "API_KEY" | "API_SECRET" | "PROXY_URL" | "PROXY_TOKEN" | "BASE_URL" | "EXCHANGE"
                 | "LOG_LEVEL" | "STATE_PATH" => {}
+                _ if !strict => unknown.push(key.to_owned()),
                 _ => {
                     return Err(ValidationError::InvalidConfig(format!(
                         "unknown setting {key} (known: IFTB_PAPER_TRADING, IFTB_DEFAULT_LEVERAGE, IFTB_MAX_LEVERAGE, IFTB_MAX_POSITION_SIZE, IFTB_INITIAL_BALANCE, IFTB_MAKER_FEE, IFTB_TAKER_FEE, IFTB_SLIPPAGE, IFTB_MAX_DAILY_LOSS, IFTB_MAX_DRAWDOWN, IFTB_LOG_LEVEL, IFTB_STATE_PATH)"
@@ -139,7 +144,8 @@ impl TradingSettings {
                 }
             }
         }
-        self.validate()
+        self.validate()?;
+        Ok(unknown)
     }
 }
 
@@ -200,7 +206,7 @@ mod tests {
         )
         .unwrap();
         let mut s = TradingSettings::default();
-        s.apply_env(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        s.apply_env(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())), true)
             .unwrap();
         assert_eq!(s.max_leverage, 10);
         assert_eq!(s.max_position_size, Decimal::new(25, 2));
@@ -211,8 +217,13 @@ mod tests {
             ("IFTB_PAPER_TRADING", "maybe"),
         ] {
             let mut s = TradingSettings::default();
-            assert!(s.apply_env([bad]).is_err(), "{bad:?}");
+            assert!(s.apply_env([bad], true).is_err(), "{bad:?}");
         }
+        let mut s = TradingSettings::default();
+        assert_eq!(
+            s.apply_env([("IFTB_LOOP_DELAY_MS", "0")], false).unwrap(),
+            vec!["IFTB_LOOP_DELAY_MS"]
+        );
         assert!(parse_dotenv("NOEQUALS\n").is_err());
     }
 }

@@ -637,3 +637,43 @@ proptest! {
         prop_assert!(serde_json::from_str::<Snapshot>(&text[..text.len() / 2]).is_err());
     }
 }
+
+#[test]
+fn reducing_requests_ignore_sl_tp_and_never_reject_after_executing() {
+    let (mut ex, _) = executor();
+    run(ex.execute(&long("0.02", "50000"))).unwrap();
+    // A partial close carrying an SL that would be invalid for the remaining long.
+    let partial = ExecutionRequest {
+        action: Action::Close,
+        stop_loss: Some(d("51000")),
+        ..long("0.01", "50000")
+    };
+    let o = run(ex.execute(&partial)).unwrap();
+    assert_eq!(o.status, OrderStatus::Filled);
+    assert_eq!(ex.venue().positions()[0].amount, d("0.01"));
+    assert!(ex
+        .drain_log()
+        .iter()
+        .any(|l| l.event == "protection" && l.message.contains("ignored")));
+    // A short that only closes the long, with SL/TP: executes, ignores them.
+    let flat = ExecutionRequest {
+        stop_loss: Some(d("51000")),
+        take_profit: Some(d("49000")),
+        ..short("0.01", "50000")
+    };
+    assert_eq!(run(ex.execute(&flat)).unwrap().status, OrderStatus::Filled);
+    assert!(ex.venue().positions().is_empty());
+    // A short that flips gets its SL/TP validated and attached to the new short.
+    run(ex.execute(&long("0.01", "50000"))).unwrap();
+    let flip = ExecutionRequest {
+        stop_loss: Some(d("51000")),
+        take_profit: Some(d("49000")),
+        ..short("0.02", "50000")
+    };
+    assert_eq!(run(ex.execute(&flip)).unwrap().status, OrderStatus::Filled);
+    let p = &ex.venue().positions()[0];
+    assert_eq!(
+        (p.side, p.stop_loss, p.take_profit),
+        (PositionSide::Short, Some(d("51000")), Some(d("49000")))
+    );
+}
