@@ -40,6 +40,15 @@ pub fn number(d: Decimal) -> f64 {
     js_sys::Number::parse_float(tidy(&d.to_string()))
 }
 
+/// An optional event sequence number: a whole non-negative number; anything else reads as 0.
+#[must_use]
+pub fn since_seq(v: Option<f64>) -> u64 {
+    // Finite and positive; the cast saturates at u64::MAX.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    v.filter(|s| s.is_finite() && *s > 0.0)
+        .map_or(0, |s| s as u64)
+}
+
 /// A string argument, with `err` for anything else (never a wasm trap on bad types).
 ///
 /// # Errors

@@ -377,10 +377,8 @@ impl OrderExecutor {
     }
 
     fn warn(&self, event: &str, message: String) {
-        // Date.now() is a whole number of ms well inside u64.
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let rec = LogRecord {
-            timestamp_ms: js_sys::Date::now() as u64,
+            timestamp_ms: crate::paper_trader::now_ms(),
             level: LogLevel::Warn,
             event: event.to_owned(),
             message,
@@ -702,11 +700,11 @@ impl OrderExecutor {
     /// Events with `seq > sinceSeq`.
     #[wasm_bindgen(js_name = getEvents, unchecked_return_type = "EngineEvent[]")]
     pub fn get_events(&self, since_seq: Option<f64>) -> JsResult<JsValue> {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let since = since_seq
-            .filter(|s| s.is_finite() && *s > 0.0)
-            .map_or(0, |s| s as u64);
-        convert::to_js(self.inner.venue().events_since(since))
+        convert::to_js(
+            self.inner
+                .venue()
+                .events_since(convert::since_seq(since_seq)),
+        )
     }
 
     /// `"paper"` (live mode arrives with the live executor).

@@ -10,9 +10,15 @@ use wasm_bindgen::prelude::*;
 
 /// The wall clock of the host (`Date.now()`), injected into the core.
 pub(crate) fn js_clock() -> iftb_core::SharedClock {
+    std::rc::Rc::new(now_ms)
+}
+
+/// `Date.now()` in whole ms.
+pub(crate) fn now_ms() -> u64 {
     // Date.now() is a whole number of ms well inside u64.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    std::rc::Rc::new(|| js_sys::Date::now() as u64)
+    let ms = js_sys::Date::now() as u64;
+    ms
 }
 
 /// Read `PaperTrader` options (all optional) into a core configuration.
@@ -315,12 +321,7 @@ impl PaperTrader {
     /// Events with `seq > sinceSeq` (all when omitted).
     #[wasm_bindgen(js_name = getEvents, unchecked_return_type = "EngineEvent[]")]
     pub fn get_events(&self, since_seq: Option<f64>) -> JsResult<JsValue> {
-        // A sequence number is a whole non-negative number; anything else reads as 0.
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let since = since_seq
-            .filter(|s| s.is_finite() && *s > 0.0)
-            .map_or(0, |s| s as u64);
-        convert::to_js(self.0.events_since(since))
+        convert::to_js(self.0.events_since(convert::since_seq(since_seq)))
     }
 
     /// Last mark of `symbol`, or `null`.
