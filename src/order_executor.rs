@@ -6,8 +6,8 @@ use crate::host;
 use crate::paper_trader::{js_clock, promise};
 use iftb_core::{
     complete_now, parse_dotenv, Action, Decimal, DecisionAction, EntryType, ExecutionRequest,
-    LogLevel, LogRecord, MarketRules, PaperConfig, PaperEngine, Snapshot, Symbol, SymbolRules,
-    TradingDecision, TradingSettings, ValidationError, MAX_LEVERAGE,
+    LogLevel, LogRecord, MarketRules, PaperEngine, Snapshot, Symbol, SymbolRules, TradingDecision,
+    TradingSettings, ValidationError, MAX_LEVERAGE,
 };
 use wasm_bindgen::prelude::*;
 
@@ -164,22 +164,21 @@ fn market_rules(v: &JsValue) -> JsResult<MarketRules> {
     Ok(rules)
 }
 
-fn paper_config(s: &TradingSettings) -> PaperConfig {
-    PaperConfig {
-        initial_balance: s.initial_balance,
-        maker_fee: s.maker_fee,
-        taker_fee: s.taker_fee,
-        slippage: s.slippage,
-        default_leverage: s.default_leverage,
-        ..PaperConfig::default()
-    }
-}
-
 fn live_unavailable() -> Error {
     Error::new(
         "EngineError",
         "LIVE_MODE_UNAVAILABLE",
         "live trading (paperMode: false) is not available in this version yet; use paperMode: true",
+    )
+}
+
+/// `orderType`: `"market"` (default) or `"limit"`.
+fn entry_type(o: &JsValue) -> JsResult<EntryType> {
+    Ok(
+        convert::opt_string(&get(o, "orderType"), ValidationError::InvalidOrderType)?
+            .map(|t| t.parse::<EntryType>())
+            .transpose()?
+            .unwrap_or_default(),
     )
 }
 
@@ -199,10 +198,7 @@ fn execution_request(v: &JsValue) -> JsResult<ExecutionRequest> {
     if amount.is_undefined() || amount.is_null() {
         return Err(ValidationError::InvalidAmount("missing".into()).into());
     }
-    let order_type = convert::opt_string(&get(o, "orderType"), ValidationError::InvalidOrderType)?
-        .map(|t| t.parse::<EntryType>())
-        .transpose()?
-        .unwrap_or_default();
+    let order_type = entry_type(o)?;
     Ok(ExecutionRequest {
         action,
         symbol: convert::string(&get(o, "symbol"), ValidationError::InvalidSymbol)?,
@@ -257,10 +253,7 @@ pub fn convert_decision_to_request(
     let d = trading_decision(&decision)?;
     let o = convert::object(&options, "options")?;
     let amount = convert::decimal("amount", &get(o, "amount"))?;
-    let order_type = convert::opt_string(&get(o, "orderType"), ValidationError::InvalidOrderType)?
-        .map(|t| t.parse::<EntryType>())
-        .transpose()?
-        .unwrap_or_default();
+    let order_type = entry_type(o)?;
     let req = iftb_core::convert_decision_to_request(&d, amount, order_type)?;
     convert::to_js(&req)
 }
@@ -294,11 +287,7 @@ impl OrderExecutor {
         let clock = js_clock();
         let mut inner = match restore_from {
             Some(snap) => Core::restore(snap, clock)?,
-            None => {
-                let engine = PaperEngine::new(paper_config(&settings), clock.clone())?;
-                let equity = engine.account().equity;
-                Core::new(engine, settings, x.rules, clock, equity)?
-            }
+            None => Core::paper(settings, x.rules, clock)?,
         };
         inner.set_log_level(x.log_level);
         let dispatched_seq = inner.venue().last_seq();

@@ -123,6 +123,39 @@ pub struct Order {
 }
 
 impl Order {
+    /// A new pending order with no prices, flags or fill yet.
+    #[must_use]
+    pub fn new(
+        id: String,
+        symbol: Symbol,
+        side: Side,
+        order_type: OrderType,
+        amount: Decimal,
+        leverage: u32,
+        timestamp_ms: u64,
+    ) -> Self {
+        Self {
+            id,
+            symbol,
+            side,
+            order_type,
+            amount,
+            price: None,
+            stop_price: None,
+            status: OrderStatus::Pending,
+            filled_price: None,
+            filled_amount: None,
+            fee: None,
+            timestamp_ms,
+            exchange_order_id: None,
+            error_message: None,
+            leverage,
+            reduce_only: false,
+            close_position: false,
+            reserved: Decimal::ZERO,
+        }
+    }
+
     /// Apply a lifecycle event through the table.
     ///
     /// # Errors

@@ -459,26 +459,11 @@ impl PaperEngine {
                 .into());
             }
         }
-        Ok(Order {
-            id,
-            symbol,
-            side,
-            order_type,
-            amount,
-            price,
-            stop_price,
-            status: OrderStatus::Pending,
-            filled_price: None,
-            filled_amount: None,
-            fee: None,
-            timestamp_ms: self.now(),
-            exchange_order_id: None,
-            error_message: None,
-            leverage,
-            reduce_only: req.reduce_only,
-            close_position: false,
-            reserved: Decimal::ZERO,
-        })
+        let mut order = Order::new(id, symbol, side, order_type, amount, leverage, self.now());
+        order.price = price;
+        order.stop_price = stop_price;
+        order.reduce_only = req.reduce_only;
+        Ok(order)
     }
 
     /// Place an order. When `current_price` is given the symbol is first marked at it
@@ -749,32 +734,7 @@ impl PaperEngine {
         )?;
         self.state.fees_paid += fee;
         self.state.realized_pnl += realized;
-        {
-            let ord = &mut self.state.orders[idx];
-            ord.apply(OrderTransition::Fill)?;
-            ord.filled_price = Some(price);
-            ord.filled_amount = Some(qty);
-            ord.fee = Some(fee);
-        }
-        self.state.fills.push(Fill {
-            order_id: o.id.clone(),
-            symbol: o.symbol.clone(),
-            side: o.side,
-            price,
-            amount: qty,
-            fee,
-            liquidity,
-            timestamp_ms: now,
-        });
-        self.emit(EngineEvent::OrderFilled {
-            order_id: o.id.clone(),
-            symbol: o.symbol.clone(),
-            side: o.side,
-            price,
-            amount: qty,
-            fee,
-            liquidity,
-        });
+        self.record_fill(idx, price, qty, fee, liquidity)?;
 
         if let Some(p) = pos.filter(|_| reduce > Decimal::ZERO) {
             let close_reason = match o.order_type {
@@ -853,6 +813,44 @@ impl PaperEngine {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Mark order `idx` filled and record the fill (history, fill list, event).
+    fn record_fill(
+        &mut self,
+        idx: usize,
+        price: Decimal,
+        qty: Decimal,
+        fee: Decimal,
+        liquidity: Liquidity,
+    ) -> Result<()> {
+        let timestamp_ms = self.now();
+        let o = &mut self.state.orders[idx];
+        o.apply(OrderTransition::Fill)?;
+        o.filled_price = Some(price);
+        o.filled_amount = Some(qty);
+        o.fee = Some(fee);
+        let (order_id, symbol, side) = (o.id.clone(), o.symbol.clone(), o.side);
+        self.state.fills.push(Fill {
+            order_id: order_id.clone(),
+            symbol: symbol.clone(),
+            side,
+            price,
+            amount: qty,
+            fee,
+            liquidity,
+            timestamp_ms,
+        });
+        self.emit(EngineEvent::OrderFilled {
+            order_id,
+            symbol,
+            side,
+            price,
+            amount: qty,
+            fee,
+            liquidity,
+        });
         Ok(())
     }
 
@@ -970,26 +968,18 @@ impl PaperEngine {
         let price = num::positive_price(field, check_input(field, price)?)?;
         let mark = self.mark_of(&sym).unwrap_or(p.entry_price);
         let side = p.side.closing_side();
-        let probe = Order {
-            id: String::new(),
-            symbol: sym.clone(),
+        let mut probe = Order::new(
+            String::new(),
+            sym.clone(),
             side,
-            order_type: kind,
-            amount: p.amount,
-            price: None,
-            stop_price: Some(price),
-            status: OrderStatus::Pending,
-            filled_price: None,
-            filled_amount: None,
-            fee: None,
-            timestamp_ms: self.now(),
-            exchange_order_id: None,
-            error_message: None,
-            leverage: p.leverage,
-            reduce_only: true,
-            close_position: true,
-            reserved: Decimal::ZERO,
-        };
+            kind,
+            p.amount,
+            p.leverage,
+            self.now(),
+        );
+        probe.stop_price = Some(price);
+        probe.reduce_only = true;
+        probe.close_position = true;
         if probe.triggers_at(mark) {
             return Err(protection_error(kind, p.side, price, "current", mark).into());
         }
@@ -1101,53 +1091,19 @@ impl PaperEngine {
         self.state.fees_paid += clearance;
         // A filled market order records the liquidation in the history.
         let id = self.gen_id("liq");
-        let order = Order {
-            id: id.clone(),
-            symbol: sym.clone(),
-            side: p.side.closing_side(),
-            order_type: OrderType::Market,
-            amount: p.amount,
-            price: None,
-            stop_price: None,
-            status: OrderStatus::Pending,
-            filled_price: None,
-            filled_amount: None,
-            fee: None,
-            timestamp_ms: self.now(),
-            exchange_order_id: None,
-            error_message: None,
-            leverage: p.leverage,
-            reduce_only: true,
-            close_position: true,
-            reserved: Decimal::ZERO,
-        };
+        let mut order = Order::new(
+            id,
+            sym.clone(),
+            p.side.closing_side(),
+            OrderType::Market,
+            p.amount,
+            p.leverage,
+            self.now(),
+        );
+        order.reduce_only = true;
+        order.close_position = true;
         let idx = self.accept(order);
-        {
-            let o = &mut self.state.orders[idx];
-            o.apply(OrderTransition::Fill)?;
-            o.filled_price = Some(price);
-            o.filled_amount = Some(p.amount);
-            o.fee = Some(clearance);
-        }
-        self.state.fills.push(Fill {
-            order_id: id.clone(),
-            symbol: sym.clone(),
-            side: p.side.closing_side(),
-            price,
-            amount: p.amount,
-            fee: clearance,
-            liquidity: Liquidity::Taker,
-            timestamp_ms: self.now(),
-        });
-        self.emit(EngineEvent::OrderFilled {
-            order_id: id,
-            symbol: sym.clone(),
-            side: p.side.closing_side(),
-            price,
-            amount: p.amount,
-            fee: clearance,
-            liquidity: Liquidity::Taker,
-        });
+        self.record_fill(idx, price, p.amount, clearance, Liquidity::Taker)?;
         self.emit(EngineEvent::PositionLiquidated {
             symbol: sym.clone(),
             side: p.side,

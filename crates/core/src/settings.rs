@@ -61,6 +61,19 @@ fn fraction(name: &str, d: Decimal) -> Result<Decimal, ValidationError> {
 }
 
 impl TradingSettings {
+    /// The paper venue's configuration for these settings.
+    #[must_use]
+    pub fn paper_config(&self) -> crate::paper::PaperConfig {
+        crate::paper::PaperConfig {
+            initial_balance: self.initial_balance,
+            maker_fee: self.maker_fee,
+            taker_fee: self.taker_fee,
+            slippage: self.slippage,
+            default_leverage: self.default_leverage,
+            ..crate::paper::PaperConfig::default()
+        }
+    }
+
     /// Check every value.
     ///
     /// # Errors

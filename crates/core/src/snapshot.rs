@@ -38,6 +38,20 @@ fn bad(msg: impl Into<String>) -> ValidationError {
 }
 
 impl OrderExecutor<PaperEngine> {
+    /// A new executor over a fresh paper venue configured from `settings`.
+    ///
+    /// # Errors
+    /// Invalid settings.
+    pub fn paper(
+        settings: TradingSettings,
+        rules: MarketRules,
+        clock: SharedClock,
+    ) -> Result<Self> {
+        let engine = PaperEngine::new(settings.paper_config(), clock.clone())?;
+        let equity = engine.account().equity;
+        OrderExecutor::new(engine, settings, rules, clock, equity)
+    }
+
     /// Take a snapshot.
     #[must_use]
     pub fn snapshot(&self) -> Snapshot {

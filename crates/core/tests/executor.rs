@@ -15,18 +15,7 @@ type Ex = OrderExecutor<PaperEngine>;
 fn executor_with(settings: TradingSettings) -> (Ex, ManualClock) {
     let clock = ManualClock::new(1_700_000_000_000);
     let shared: SharedClock = Rc::new(clock.clone());
-    let paper = PaperConfig {
-        initial_balance: settings.initial_balance,
-        maker_fee: settings.maker_fee,
-        taker_fee: settings.taker_fee,
-        slippage: settings.slippage,
-        default_leverage: settings.default_leverage,
-        ..PaperConfig::default()
-    };
-    let engine = PaperEngine::new(paper, shared.clone()).unwrap();
-    let equity = engine.account().equity;
-    let mut ex =
-        OrderExecutor::new(engine, settings, MarketRules::defaults(), shared, equity).unwrap();
+    let mut ex = Ex::paper(settings, MarketRules::defaults(), shared).unwrap();
     ex.set_log_level(LogLevel::Debug);
     (ex, clock)
 }
