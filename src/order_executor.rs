@@ -158,6 +158,14 @@ fn market_rules(v: &JsValue) -> JsResult<MarketRules> {
                 step_size: f("stepSize")?,
                 tick_size: f("tickSize")?,
                 min_notional: f("minNotional")?,
+                min_price: f("minPrice")?,
+                max_price: f("maxPrice")?,
+                market_min_qty: f("marketMinQty")?,
+                market_max_qty: f("marketMaxQty")?,
+                market_step_size: f("marketStepSize")?,
+                max_notional: f("maxNotional")?,
+                multiplier_up: f("multiplierUp")?,
+                multiplier_down: f("multiplierDown")?,
             },
         );
     }

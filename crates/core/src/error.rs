@@ -139,6 +139,44 @@ pub enum ValidationError {
         /// Minimum.
         min: String,
     },
+    /// Price outside PRICE_FILTER's min/max.
+    #[error("{field} {price} is outside the allowed range for {symbol} (min {min}, max {max}; 0 = none)")]
+    PriceOutOfRange {
+        /// Which price.
+        field: &'static str,
+        /// Symbol.
+        symbol: String,
+        /// Price.
+        price: String,
+        /// Minimum.
+        min: String,
+        /// Maximum.
+        max: String,
+    },
+    /// Price too far from the market (PERCENT_PRICE).
+    #[error("a {} price of {price} for {symbol} must be {} {limit} (the allowed band around the market price {reference})", side.as_str(), if matches!(side, crate::types::Side::Buy) { "at most" } else { "at least" })]
+    PriceOutsideBand {
+        /// Symbol.
+        symbol: String,
+        /// Order side.
+        side: crate::types::Side,
+        /// Price.
+        price: String,
+        /// Band edge.
+        limit: String,
+        /// Market price used.
+        reference: String,
+    },
+    /// Order value above NOTIONAL's maximum.
+    #[error("order value {notional} is above the maximum {max} for {symbol}")]
+    NotionalAboveMaximum {
+        /// Symbol.
+        symbol: String,
+        /// amount × price.
+        notional: String,
+        /// Maximum.
+        max: String,
+    },
     /// A snapshot that cannot be restored.
     #[error("snapshot cannot be restored: {0}")]
     InvalidSnapshot(String),
@@ -226,6 +264,97 @@ pub enum RiskError {
     LossLimitReached(String),
 }
 
+/// What an exchange answered: HTTP status, Binance `code` and `msg`, kept verbatim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExchangeReply {
+    /// HTTP status.
+    pub http_status: u16,
+    /// Binance error code (negative), when the body carried one.
+    pub code: Option<i64>,
+    /// Binance message (or the body text).
+    pub msg: String,
+}
+
+impl std::fmt::Display for ExchangeReply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.code {
+            Some(c) => write!(f, "{} (code {c}, HTTP {})", self.msg, self.http_status),
+            None => write!(f, "{} (HTTP {})", self.msg, self.http_status),
+        }
+    }
+}
+
+/// A live-venue failure, classified so callers know whether anything may have happened.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum LiveError {
+    /// The request did not get an answer (connection refused, DNS, aborted before sending).
+    #[error("network error: {0}")]
+    Network(String),
+    /// An order placement may or may not have reached the exchange, and querying it by
+    /// client order id did not settle it. Do not resend: query again later.
+    #[error("execution status unknown for client order id {client_order_id}: {detail}")]
+    StatusUnknown {
+        /// The id the placement carried.
+        client_order_id: String,
+        /// What happened.
+        detail: String,
+    },
+    /// HTTP 429 / -1003: sending is paused for `retry_after_ms`.
+    #[error("rate limited by the exchange; paused for {retry_after_ms} ms: {reply}")]
+    RateLimited {
+        /// Pause.
+        retry_after_ms: u64,
+        /// Exchange answer.
+        reply: ExchangeReply,
+    },
+    /// HTTP 418: the IP is banned; nothing is sent until the ban ends.
+    #[error("IP banned by the exchange for {retry_after_ms} ms; no request is sent until then: {reply}")]
+    IpBanned {
+        /// Ban length.
+        retry_after_ms: u64,
+        /// Exchange answer.
+        reply: ExchangeReply,
+    },
+    /// Balance or margin too small for the order.
+    #[error("insufficient funds: {0}")]
+    InsufficientFunds(ExchangeReply),
+    /// The exchange rejected the order (filters, precision, would trigger, …).
+    #[error("order rejected by the exchange: {0}")]
+    InvalidOrder(ExchangeReply),
+    /// The exchange does not know the order.
+    #[error("order not found on the exchange: {0}")]
+    OrderNotFound(ExchangeReply),
+    /// Bad API key, signature or permissions.
+    #[error("authentication failed: {0}")]
+    Authentication(ExchangeReply),
+    /// -1021: the request's timestamp was outside `recvWindow` even after a clock re-sync.
+    #[error("timestamp outside recvWindow: {0}")]
+    Timestamp(ExchangeReply),
+    /// Any other exchange error.
+    #[error("exchange error: {0}")]
+    Exchange(ExchangeReply),
+    /// A response that could not be understood.
+    #[error("unexpected response from the exchange: {0}")]
+    BadResponse(String),
+}
+
+impl LiveError {
+    /// The exchange's answer, when there was one.
+    #[must_use]
+    pub fn reply(&self) -> Option<&ExchangeReply> {
+        match self {
+            Self::RateLimited { reply, .. } | Self::IpBanned { reply, .. } => Some(reply),
+            Self::InsufficientFunds(r)
+            | Self::InvalidOrder(r)
+            | Self::OrderNotFound(r)
+            | Self::Authentication(r)
+            | Self::Timestamp(r)
+            | Self::Exchange(r) => Some(r),
+            Self::Network(_) | Self::StatusUnknown { .. } | Self::BadResponse(_) => None,
+        }
+    }
+}
+
 /// Any error the engine returns.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum EngineError {
@@ -238,6 +367,9 @@ pub enum EngineError {
     /// A risk control refused it.
     #[error(transparent)]
     Risk(#[from] RiskError),
+    /// A live venue failed.
+    #[error(transparent)]
+    Live(#[from] LiveError),
     /// A decimal computation overflowed (values far outside any market's range).
     #[error("arithmetic overflow while computing {0}")]
     Overflow(&'static str),
@@ -271,6 +403,9 @@ impl EngineError {
                 ValidationError::InvalidStepSize { .. } => "INVALID_STEP_SIZE",
                 ValidationError::InvalidTickSize { .. } => "INVALID_TICK_SIZE",
                 ValidationError::NotionalBelowMinimum { .. } => "NOTIONAL_BELOW_MINIMUM",
+                ValidationError::PriceOutOfRange { .. } => "PRICE_OUT_OF_RANGE",
+                ValidationError::PriceOutsideBand { .. } => "PRICE_OUTSIDE_BAND",
+                ValidationError::NotionalAboveMaximum { .. } => "NOTIONAL_ABOVE_MAXIMUM",
                 ValidationError::InvalidSnapshot(_) => "SNAPSHOT_INVALID",
                 ValidationError::InvalidRequest(_) => "INVALID_REQUEST",
             },
@@ -288,6 +423,19 @@ impl EngineError {
                 RiskError::PositionSizeExceeded { .. } => "POSITION_SIZE_EXCEEDED",
                 RiskError::LossLimitReached(_) => "LOSS_LIMIT_REACHED",
             },
+            Self::Live(e) => match e {
+                LiveError::Network(_) => "NETWORK_ERROR",
+                LiveError::StatusUnknown { .. } => "EXECUTION_STATUS_UNKNOWN",
+                LiveError::RateLimited { .. } => "RATE_LIMITED",
+                LiveError::IpBanned { .. } => "IP_BANNED",
+                LiveError::InsufficientFunds(_) => "INSUFFICIENT_FUNDS",
+                LiveError::InvalidOrder(_) => "INVALID_ORDER",
+                LiveError::OrderNotFound(_) => "ORDER_NOT_FOUND",
+                LiveError::Authentication(_) => "AUTHENTICATION_FAILED",
+                LiveError::Timestamp(_) => "INVALID_TIMESTAMP",
+                LiveError::Exchange(_) => "EXCHANGE_ERROR",
+                LiveError::BadResponse(_) => "BAD_RESPONSE",
+            },
             Self::Overflow(_) => "ARITHMETIC_OVERFLOW",
             Self::Internal(_) => "INTERNAL",
         }
@@ -300,6 +448,11 @@ impl EngineError {
             Self::Validation(_) => "ValidationError",
             Self::Order(_) => "OrderError",
             Self::Risk(_) => "RiskError",
+            Self::Live(LiveError::Network(_) | LiveError::StatusUnknown { .. }) => "NetworkError",
+            Self::Live(LiveError::RateLimited { .. } | LiveError::IpBanned { .. }) => {
+                "RateLimitError"
+            }
+            Self::Live(_) => "ExchangeError",
             Self::Overflow(_) | Self::Internal(_) => "EngineError",
         }
     }

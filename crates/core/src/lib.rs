@@ -15,6 +15,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod binance;
 pub mod clock;
 pub mod decision;
 pub mod error;
@@ -36,7 +37,9 @@ pub use decision::{
     convert_decision_to_request, Action, DecisionAction, EntryType, ExecutionRequest,
     TradingDecision,
 };
-pub use error::{EngineError, OrderError, Result, RiskError, ValidationError};
+pub use error::{
+    EngineError, ExchangeReply, LiveError, OrderError, Result, RiskError, ValidationError,
+};
 pub use events::{CloseReason, EngineEvent, EventRecord, Fill};
 pub use executor::{AccountStatus, ExecutorState, LogLevel, LogRecord, OrderExecutor, RiskState};
 pub use liquidation::{Bracket, BracketTable};

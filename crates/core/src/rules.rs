@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Trading rules of one symbol. A zero value disables its check (Binance convention).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct SymbolRules {
     /// Smallest quantity.
@@ -21,6 +21,30 @@ pub struct SymbolRules {
     pub tick_size: Decimal,
     /// Smallest order value (quantity × price).
     pub min_notional: Decimal,
+    /// Lowest price (PRICE_FILTER `minPrice`; 0 = no check).
+    #[serde(default)]
+    pub min_price: Decimal,
+    /// Highest price (PRICE_FILTER `maxPrice`; 0 = no check).
+    #[serde(default)]
+    pub max_price: Decimal,
+    /// MARKET_LOT_SIZE `minQty` for market orders (0 = use `min_qty`).
+    #[serde(default)]
+    pub market_min_qty: Decimal,
+    /// MARKET_LOT_SIZE `maxQty` for market orders (0 = use `max_qty`).
+    #[serde(default)]
+    pub market_max_qty: Decimal,
+    /// MARKET_LOT_SIZE `stepSize` for market orders (0 = use `step_size`).
+    #[serde(default)]
+    pub market_step_size: Decimal,
+    /// Largest order value (NOTIONAL `maxNotional`; 0 = no check).
+    #[serde(default)]
+    pub max_notional: Decimal,
+    /// PERCENT_PRICE `multiplierUp`: a price may be at most reference × this (0 = no check).
+    #[serde(default)]
+    pub multiplier_up: Decimal,
+    /// PERCENT_PRICE `multiplierDown`: a price must be at least reference × this.
+    #[serde(default)]
+    pub multiplier_down: Decimal,
 }
 
 fn dec(m: i64, s: u32) -> Decimal {
@@ -90,6 +114,7 @@ impl MarketRules {
                                 step_size,
                                 tick_size,
                                 min_notional,
+                                ..SymbolRules::default()
                             },
                         ))
                     },
@@ -107,6 +132,31 @@ impl MarketRules {
 
 fn is_multiple(v: Decimal, step: Decimal) -> bool {
     step.is_zero() || (v % step).is_zero()
+}
+
+fn or(v: Decimal, fallback: Decimal) -> Decimal {
+    if v.is_zero() {
+        fallback
+    } else {
+        v
+    }
+}
+
+/// What is being checked by [`SymbolRules::check_order`].
+#[derive(Debug, Clone, Copy)]
+pub struct OrderCheck {
+    /// A market order (MARKET_LOT_SIZE applies, the reference price stands in for `price`).
+    pub is_market: bool,
+    /// Buy or sell (PERCENT_PRICE is one-sided on futures).
+    pub side: crate::types::Side,
+    /// Quantity.
+    pub amount: Decimal,
+    /// Limit price, when there is one.
+    pub price: Option<Decimal>,
+    /// Trigger price, when there is one.
+    pub stop_price: Option<Decimal>,
+    /// Current/mark price, for notional of market orders and the PERCENT_PRICE band.
+    pub reference: Option<Decimal>,
 }
 
 impl SymbolRules {
@@ -181,6 +231,113 @@ impl SymbolRules {
             });
         }
         Ok(())
+    }
+
+    /// Every exchange filter at once (LOT_SIZE or MARKET_LOT_SIZE, PRICE_FILTER on price and
+    /// stop price, PERCENT_PRICE, MIN_NOTIONAL / NOTIONAL), in the order Binance applies them.
+    ///
+    /// # Errors
+    /// The first filter that fails, as a [`ValidationError`] naming the field.
+    pub fn check_order(&self, symbol: &Symbol, o: &OrderCheck) -> Result<(), ValidationError> {
+        let lot = if o.is_market {
+            SymbolRules {
+                min_qty: or(self.market_min_qty, self.min_qty),
+                max_qty: or(self.market_max_qty, self.max_qty),
+                step_size: or(self.market_step_size, self.step_size),
+                ..SymbolRules::default()
+            }
+        } else {
+            self.clone()
+        };
+        lot.check_amount(symbol, o.amount)?;
+        for (field, p) in [("price", o.price), ("stopPrice", o.stop_price)] {
+            if let Some(p) = p {
+                self.check_price(symbol, field, p)?;
+                self.check_price_range(symbol, field, p)?;
+            }
+        }
+        if let (Some(p), Some(r)) = (o.price, o.reference) {
+            self.check_percent_price(symbol, o.side, p, r)?;
+        }
+        if let Some(p) = o.price.filter(|_| !o.is_market).or(o.reference) {
+            self.check_notional(symbol, o.amount, p)?;
+            let notional = o.amount.checked_mul(p).unwrap_or(Decimal::MAX);
+            if !self.max_notional.is_zero() && notional > self.max_notional {
+                return Err(ValidationError::NotionalAboveMaximum {
+                    symbol: symbol.to_string(),
+                    notional: notional.normalize().to_string(),
+                    max: self.max_notional.normalize().to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// PRICE_FILTER `minPrice` / `maxPrice`.
+    ///
+    /// # Errors
+    /// `PriceOutOfRange`.
+    pub fn check_price_range(
+        &self,
+        symbol: &Symbol,
+        field: &'static str,
+        price: Decimal,
+    ) -> Result<(), ValidationError> {
+        let below = !self.min_price.is_zero() && price < self.min_price;
+        let above = !self.max_price.is_zero() && price > self.max_price;
+        if below || above {
+            return Err(ValidationError::PriceOutOfRange {
+                field,
+                symbol: symbol.to_string(),
+                price: price.normalize().to_string(),
+                min: self.min_price.normalize().to_string(),
+                max: self.max_price.normalize().to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// PERCENT_PRICE (futures semantics): a buy at most reference × `multiplierUp`, a sell
+    /// at least reference × `multiplierDown`.
+    ///
+    /// # Errors
+    /// `PriceOutsideBand`.
+    pub fn check_percent_price(
+        &self,
+        symbol: &Symbol,
+        side: crate::types::Side,
+        price: Decimal,
+        reference: Decimal,
+    ) -> Result<(), ValidationError> {
+        let (ok, limit) = match side {
+            crate::types::Side::Buy if !self.multiplier_up.is_zero() => {
+                let hi = reference * self.multiplier_up;
+                (price <= hi, hi)
+            }
+            crate::types::Side::Sell if !self.multiplier_down.is_zero() => {
+                let lo = reference * self.multiplier_down;
+                (price >= lo, lo)
+            }
+            _ => return Ok(()),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(ValidationError::PriceOutsideBand {
+                symbol: symbol.to_string(),
+                side,
+                price: price.normalize().to_string(),
+                limit: limit.normalize().to_string(),
+                reference: reference.normalize().to_string(),
+            })
+        }
+    }
+
+    /// A sell quantity that never exceeds what is held: rounded down to the step, capped
+    /// at `held` rounded down.
+    #[must_use]
+    pub fn round_sell_amount(&self, amount: Decimal, held: Decimal) -> Decimal {
+        self.round_amount_down(amount.min(held))
     }
 
     /// Round a quantity down to the step (never above what was asked or held).
