@@ -20,12 +20,20 @@ const WASM_OPT_FEATURES = [
 
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 
+// The browser build leaves out what only Node servers use (the local exchange, the signing
+// proxy: cargo feature `server`), so a page downloads only the library.
+const BUILDS = [
+  { target: 'web', dir: 'pkg/web', type: 'module', features: [] },
+  { target: 'nodejs', dir: 'pkg/node', type: 'commonjs', features: ['server'] },
+];
+
 export async function build() {
-  run('cargo', ['build', '--release', '--target', TARGET, '-p', 'iftb-executor']);
   const targetDir = process.env.CARGO_TARGET_DIR ? path.resolve(process.env.CARGO_TARGET_DIR) : path.join(root, 'target');
   const input = path.join(targetDir, TARGET, 'release', `${NAME}.wasm`);
 
-  for (const [target, dir, type] of [['nodejs', 'pkg/node', 'commonjs'], ['web', 'pkg/web', 'module']]) {
+  for (const { target, dir, type, features } of BUILDS) {
+    const feat = features.length ? ['--features', features.join(',')] : [];
+    run('cargo', ['build', '--release', '--target', TARGET, '-p', 'iftb-executor', ...feat]);
     run('wasm-bindgen', ['--target', target, '--out-dir', dir, '--out-name', NAME, input]);
     const wasm = path.join(dir, `${NAME}_bg.wasm`);
     run('wasm-opt', ['-Oz', ...WASM_OPT_FEATURES, wasm, '-o', wasm]);

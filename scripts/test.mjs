@@ -44,9 +44,9 @@ main(async () => {
   await step(`setup${quick ? '' : ' (with browser)'}`, () => setup({ browser: !quick }));
   await step('build wasm package', build);
   await step('cargo fmt', () => run('cargo', ['fmt', '--all', '--check']));
-  await step('cargo clippy', () => run('cargo', ['clippy', '--workspace', '--all-targets', '--', '-D', 'warnings']));
+  await step('cargo clippy', () => run('cargo', ['clippy', '--workspace', '--all-targets', '--all-features', '--', '-D', 'warnings']));
   await step('cargo clippy (wasm32: binding and its wasm tests)', () =>
-    run('cargo', ['clippy', '-p', 'iftb-executor', '--all-targets', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings']));
+    run('cargo', ['clippy', '-p', 'iftb-executor', '--all-targets', '--all-features', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings']));
   await step('dependency isolation of iftb-core', checkCoreIsolation);
   await step('cargo test -p iftb-core', () => run('cargo', ['test', '-p', 'iftb-core']));
   await step('wasm-bindgen-test in node', () => run('wasm-pack', ['test', '--node']));
