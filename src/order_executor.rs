@@ -6,12 +6,12 @@ use crate::host;
 use crate::paper_trader::{js_clock, promise};
 use iftb_core::{
     complete_now, parse_dotenv, Action, Decimal, DecisionAction, EntryType, ExecutionRequest,
-    LogLevel, LogRecord, MarketRules, PaperEngine, Snapshot, Symbol, SymbolRules, TradingDecision,
+    LogLevel, LogRecord, MarketRules, PaperVenue, Snapshot, Symbol, SymbolRules, TradingDecision,
     TradingSettings, ValidationError, MAX_LEVERAGE,
 };
 use wasm_bindgen::prelude::*;
 
-type Core = iftb_core::OrderExecutor<PaperEngine>;
+type Core = iftb_core::OrderExecutor<PaperVenue>;
 
 /// Event names a listener can subscribe to (plus `"*"` for all and `"log"` for log records).
 const EVENT_TYPES: &[&str] = &[
@@ -293,12 +293,12 @@ impl OrderExecutor {
             return Err(live_unavailable());
         }
         let clock = js_clock();
-        let mut inner = match restore_from {
+        let inner = match restore_from {
             Some(snap) => Core::restore(snap, clock)?,
             None => Core::paper(settings, x.rules, clock)?,
         };
         inner.set_log_level(x.log_level);
-        let dispatched_seq = inner.venue().last_seq();
+        let dispatched_seq = inner.venue().borrow().last_seq();
         let me = Self {
             inner,
             logger: x.logger,
@@ -334,9 +334,10 @@ impl OrderExecutor {
         let events: Vec<iftb_core::EventRecord> = self
             .inner
             .venue()
+            .borrow()
             .events_since(self.dispatched_seq)
             .to_vec();
-        self.dispatched_seq = self.inner.venue().last_seq();
+        self.dispatched_seq = self.inner.venue().borrow().last_seq();
         let mut calls: Vec<(js_sys::Function, JsValue)> = Vec::new();
         for rec in &logs {
             self.emit_log(rec);
@@ -673,25 +674,32 @@ impl OrderExecutor {
     /// Open positions.
     #[wasm_bindgen(js_name = getPositions, unchecked_return_type = "PositionState[]")]
     pub fn get_positions(&self) -> JsResult<JsValue> {
-        convert::to_js(&self.inner.venue().positions())
+        convert::to_js(&self.inner.venue().borrow().positions())
     }
 
     /// Every order, oldest first.
     #[wasm_bindgen(js_name = getOrders, unchecked_return_type = "Order[]")]
     pub fn get_orders(&self) -> JsResult<JsValue> {
-        convert::to_js(self.inner.venue().orders())
+        convert::to_js(self.inner.venue().borrow().orders())
     }
 
     /// Pending orders.
     #[wasm_bindgen(js_name = getOpenOrders, unchecked_return_type = "Order[]")]
     pub fn get_open_orders(&self) -> JsResult<JsValue> {
-        convert::to_js(&self.inner.venue().open_orders().collect::<Vec<_>>())
+        convert::to_js(
+            &self
+                .inner
+                .venue()
+                .borrow()
+                .open_orders()
+                .collect::<Vec<_>>(),
+        )
     }
 
     /// Fills, oldest first.
     #[wasm_bindgen(js_name = getFills, unchecked_return_type = "Fill[]")]
     pub fn get_fills(&self) -> JsResult<JsValue> {
-        convert::to_js(self.inner.venue().fills())
+        convert::to_js(self.inner.venue().borrow().fills())
     }
 
     /// Events with `seq > sinceSeq`.
@@ -700,6 +708,7 @@ impl OrderExecutor {
         convert::to_js(
             self.inner
                 .venue()
+                .borrow()
                 .events_since(convert::since_seq(since_seq)),
         )
     }

@@ -14,6 +14,7 @@ use crate::types::{OrderType, PositionSide, Side, Symbol};
 use crate::venue::ExecutionVenue;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
 const DAY_MS: u64 = 86_400_000;
@@ -92,13 +93,16 @@ pub struct ExecutorState {
 }
 
 /// The unified executor.
+///
+/// Every method takes `&self`: state lives in cells that are borrowed only between awaits,
+/// never across one, so calls may run concurrently (a live venue awaits the network).
 pub struct OrderExecutor<V> {
     venue: V,
     settings: TradingSettings,
     rules: MarketRules,
-    state: ExecutorState,
-    log_level: LogLevel,
-    log: Vec<LogRecord>,
+    state: RefCell<ExecutorState>,
+    log_level: Cell<LogLevel>,
+    log: RefCell<Vec<LogRecord>>,
     now: crate::clock::SharedClock,
 }
 
@@ -161,7 +165,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
             venue,
             settings,
             rules,
-            state: ExecutorState {
+            state: RefCell::new(ExecutorState {
                 pending_protection: BTreeMap::new(),
                 risk: RiskState {
                     day,
@@ -169,16 +173,16 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
                     peak_equity: equity,
                     tripped: None,
                 },
-            },
-            log_level: LogLevel::Info,
-            log: Vec::new(),
+            }),
+            log_level: Cell::new(LogLevel::Info),
+            log: RefCell::new(Vec::new()),
             now: clock,
         })
     }
 
     /// Rebuild with saved executor state.
-    pub fn with_state(mut self, state: ExecutorState) -> Self {
-        self.state = state;
+    pub fn with_state(self, state: ExecutorState) -> Self {
+        *self.state.borrow_mut() = state;
         self
     }
 
@@ -198,32 +202,32 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
     }
 
     /// Executor state (for snapshots).
-    pub fn state(&self) -> &ExecutorState {
-        &self.state
+    pub fn state(&self) -> ExecutorState {
+        self.state.borrow().clone()
     }
 
     /// Set the minimum level recorded in the log.
-    pub fn set_log_level(&mut self, level: LogLevel) {
-        self.log_level = level;
+    pub fn set_log_level(&self, level: LogLevel) {
+        self.log_level.set(level);
     }
 
     /// Take the log records written since the last call.
-    pub fn drain_log(&mut self) -> Vec<LogRecord> {
-        std::mem::take(&mut self.log)
+    pub fn drain_log(&self) -> Vec<LogRecord> {
+        std::mem::take(&mut *self.log.borrow_mut())
     }
 
     fn log(
-        &mut self,
+        &self,
         level: LogLevel,
         event: &str,
         message: String,
         order_id: Option<&str>,
         symbol: Option<&str>,
     ) {
-        if level < self.log_level {
+        if level < self.log_level.get() {
             return;
         }
-        self.log.push(LogRecord {
+        self.log.borrow_mut().push(LogRecord {
             timestamp_ms: self.now.now_ms(),
             level,
             event: event.to_owned(),
@@ -233,7 +237,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
         });
     }
 
-    fn log_err<T>(&mut self, symbol: &str, r: Result<T>) -> Result<T> {
+    fn log_err<T>(&self, symbol: &str, r: Result<T>) -> Result<T> {
         if let Err(e) = &r {
             self.log(
                 LogLevel::Warn,
@@ -251,7 +255,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
     /// # Errors
     /// Every validation check and risk control has its own code (see the README); an order
     /// the venue rejects (e.g. insufficient balance) is returned with status `failed`.
-    pub async fn execute(&mut self, req: &ExecutionRequest) -> Result<Order> {
+    pub async fn execute(&self, req: &ExecutionRequest) -> Result<Order> {
         self.log(
             LogLevel::Info,
             "request",
@@ -299,7 +303,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
 
     /// Log the outcome and attach protection. The order has executed by now, so a failure to
     /// attach is logged at error level, never turned into a rejection of the executed order.
-    async fn after_order(&mut self, order: &Order, sl: Option<Decimal>, tp: Option<Decimal>) {
+    async fn after_order(&self, order: &Order, sl: Option<Decimal>, tp: Option<Decimal>) {
         let sym = order.symbol.to_string();
         match order.status {
             OrderStatus::Filled => {
@@ -338,6 +342,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
                 );
                 if sl.is_some() || tp.is_some() {
                     self.state
+                        .borrow_mut()
                         .pending_protection
                         .insert(order.id.clone(), (sl, tp));
                 }
@@ -364,12 +369,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
         }
     }
 
-    async fn protect(
-        &mut self,
-        symbol: &str,
-        sl: Option<Decimal>,
-        tp: Option<Decimal>,
-    ) -> Result<()> {
+    async fn protect(&self, symbol: &str, sl: Option<Decimal>, tp: Option<Decimal>) -> Result<()> {
         for (kind, level) in [(OrderType::StopLoss, sl), (OrderType::TakeProfit, tp)] {
             if let Some(level) = level {
                 self.venue.set_protection(symbol, kind, Some(level)).await?;
@@ -385,7 +385,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
         Ok(())
     }
 
-    async fn plan(&mut self, req: &ExecutionRequest) -> Result<Plan> {
+    async fn plan(&self, req: &ExecutionRequest) -> Result<Plan> {
         let symbol = Symbol::parse(&req.symbol)?;
         let amount = num::positive_amount(req.amount)?;
         let positions = self.venue.positions().await?;
@@ -505,8 +505,9 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
         }
         // Risk: only a request that increases exposure is limited.
         if opening > Decimal::ZERO {
-            if let Some(why) = &self.state.risk.tripped {
-                return Err(RiskError::LossLimitReached(why.clone()).into());
+            let tripped = self.state.borrow().risk.tripped.clone();
+            if let Some(why) = tripped {
+                return Err(RiskError::LossLimitReached(why).into());
             }
             let account = self.venue.account().await?;
             let notional = num::mul(same + opening, reference, "notional")?;
@@ -555,12 +556,13 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
     ///
     /// # Errors
     /// Bad symbol or price.
-    pub async fn update_price(&mut self, symbol: &str, price: Decimal) -> Result<Vec<EventRecord>> {
+    pub async fn update_price(&self, symbol: &str, price: Decimal) -> Result<Vec<EventRecord>> {
         let events = self.venue.update_price(symbol, price)?;
         for r in &events {
             match &r.event {
                 EngineEvent::OrderFilled { order_id, .. } => {
-                    if let Some((sl, tp)) = self.state.pending_protection.remove(order_id) {
+                    let attach = self.state.borrow_mut().pending_protection.remove(order_id);
+                    if let Some((sl, tp)) = attach {
                         if let Err(e) = self.protect(symbol, sl, tp).await {
                             self.log(
                                 LogLevel::Error,
@@ -574,7 +576,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
                 }
                 EngineEvent::OrderCancelled { order_id, .. }
                 | EngineEvent::OrderFailed { order_id, .. } => {
-                    self.state.pending_protection.remove(order_id);
+                    self.state.borrow_mut().pending_protection.remove(order_id);
                 }
                 EngineEvent::StopLossTriggered {
                     order_id, price, ..
@@ -635,11 +637,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
     ///
     /// # Errors
     /// `NO_POSITION`, `INVALID_STOP_LOSS`, tick size.
-    pub async fn update_stop_loss(
-        &mut self,
-        symbol: &str,
-        price: Decimal,
-    ) -> Result<PositionState> {
+    pub async fn update_stop_loss(&self, symbol: &str, price: Decimal) -> Result<PositionState> {
         self.update_protection(symbol, OrderType::StopLoss, price)
             .await
     }
@@ -648,17 +646,13 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
     ///
     /// # Errors
     /// `NO_POSITION`, `INVALID_TAKE_PROFIT`, tick size.
-    pub async fn update_take_profit(
-        &mut self,
-        symbol: &str,
-        price: Decimal,
-    ) -> Result<PositionState> {
+    pub async fn update_take_profit(&self, symbol: &str, price: Decimal) -> Result<PositionState> {
         self.update_protection(symbol, OrderType::TakeProfit, price)
             .await
     }
 
     async fn update_protection(
-        &mut self,
+        &self,
         symbol: &str,
         kind: OrderType,
         price: Decimal,
@@ -690,9 +684,9 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
     ///
     /// # Errors
     /// Unknown or finished order.
-    pub async fn cancel_order(&mut self, id: &str) -> Result<Order> {
+    pub async fn cancel_order(&self, id: &str) -> Result<Order> {
         let o = self.venue.cancel_order(id).await?;
-        self.state.pending_protection.remove(id);
+        self.state.borrow_mut().pending_protection.remove(id);
         self.log(
             LogLevel::Info,
             "order",
@@ -708,7 +702,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
     ///
     /// # Errors
     /// Venue failures (live); each position is attempted.
-    pub async fn emergency_close_all(&mut self) -> Result<Vec<Order>> {
+    pub async fn emergency_close_all(&self) -> Result<Vec<Order>> {
         let positions = self.venue.positions().await?;
         self.log(
             LogLevel::Warn,
@@ -749,7 +743,13 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
                 }
             }
         }
-        let pending: Vec<String> = self.state.pending_protection.keys().cloned().collect();
+        let pending: Vec<String> = self
+            .state
+            .borrow()
+            .pending_protection
+            .keys()
+            .cloned()
+            .collect();
         for id in pending {
             if self
                 .venue
@@ -759,7 +759,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
                 self.cancel_order(&id).await?;
             }
         }
-        self.state.pending_protection.clear();
+        self.state.borrow_mut().pending_protection.clear();
         match first_err {
             Some(e) if closed.is_empty() => Err(e),
             _ => Ok(closed),
@@ -786,7 +786,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
             reserved: a.reserved,
             fees_paid: a.fees_paid,
             open_orders_count: a.open_orders_count,
-            loss_limit: self.state.risk.tripped.clone(),
+            loss_limit: self.state.borrow().risk.tripped.clone(),
         })
     }
 
@@ -794,10 +794,11 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
     ///
     /// # Errors
     /// Venue failures (live).
-    pub async fn check_loss_limits(&mut self) -> Result<()> {
+    pub async fn check_loss_limits(&self) -> Result<()> {
         let equity = self.venue.account().await?.equity;
         let day = self.now.now_ms() / DAY_MS;
-        let risk = &mut self.state.risk;
+        let mut state = self.state.borrow_mut();
+        let risk = &mut state.risk;
         if day != risk.day {
             risk.day = day;
             risk.day_start_equity = equity;
@@ -827,7 +828,8 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
             }
         }
         if let Some(w) = why {
-            self.state.risk.tripped = Some(w.clone());
+            risk.tripped = Some(w.clone());
+            drop(state);
             self.log(LogLevel::Error, "lossLimit", w, None, None);
         }
         Ok(())
@@ -837,13 +839,15 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
     ///
     /// # Errors
     /// Venue failures (live).
-    pub async fn reset_loss_limits(&mut self) -> Result<()> {
+    pub async fn reset_loss_limits(&self) -> Result<()> {
         let equity = self.venue.account().await?.equity;
-        let risk = &mut self.state.risk;
-        risk.tripped = None;
-        risk.day_start_equity = equity;
-        risk.peak_equity = equity;
-        risk.day = self.now.now_ms() / DAY_MS;
+        {
+            let risk = &mut self.state.borrow_mut().risk;
+            risk.tripped = None;
+            risk.day_start_equity = equity;
+            risk.peak_equity = equity;
+            risk.day = self.now.now_ms() / DAY_MS;
+        }
         self.log(
             LogLevel::Warn,
             "lossLimit",
@@ -856,7 +860,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
 
     /// Unwrap into the venue (snapshot/restore).
     pub fn into_parts(self) -> (V, ExecutorState) {
-        (self.venue, self.state)
+        (self.venue, self.state.into_inner())
     }
 }
 

@@ -51,4 +51,4 @@ pub use rust_decimal::Decimal;
 pub use settings::{parse_dotenv, TradingSettings};
 pub use snapshot::{Snapshot, SNAPSHOT_KIND, SNAPSHOT_VERSION};
 pub use types::{Liquidity, OrderType, PositionSide, Side, Symbol};
-pub use venue::{complete_now, ExecutionVenue};
+pub use venue::{complete_now, ExecutionVenue, PaperVenue};

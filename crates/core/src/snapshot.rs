@@ -8,7 +8,9 @@ use crate::order::OrderStatus;
 use crate::paper::{PaperEngine, PaperState};
 use crate::rules::MarketRules;
 use crate::settings::TradingSettings;
+use crate::venue::PaperVenue;
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 
 /// Snapshot format version this build writes and reads.
 pub const SNAPSHOT_VERSION: u32 = 1;
@@ -37,7 +39,7 @@ fn bad(msg: impl Into<String>) -> ValidationError {
     ValidationError::InvalidSnapshot(msg.into())
 }
 
-impl OrderExecutor<PaperEngine> {
+impl OrderExecutor<PaperVenue> {
     /// A new executor over a fresh paper venue configured from `settings`.
     ///
     /// # Errors
@@ -49,7 +51,7 @@ impl OrderExecutor<PaperEngine> {
     ) -> Result<Self> {
         let engine = PaperEngine::new(settings.paper_config(), clock.clone())?;
         let equity = engine.account().equity;
-        OrderExecutor::new(engine, settings, rules, clock, equity)
+        OrderExecutor::new(RefCell::new(engine), settings, rules, clock, equity)
     }
 
     /// Take a snapshot.
@@ -60,8 +62,8 @@ impl OrderExecutor<PaperEngine> {
             version: SNAPSHOT_VERSION,
             settings: self.settings().clone(),
             rules: self.rules().clone(),
-            paper: self.venue().state().clone(),
-            executor: self.state().clone(),
+            paper: self.venue().borrow().state().clone(),
+            executor: self.state(),
         }
     }
 
@@ -120,9 +122,13 @@ impl OrderExecutor<PaperEngine> {
         let engine = PaperEngine::from_state(snapshot.paper, clock.clone())
             .map_err(|e| bad(format!("paper state: {e}")))?;
         let equity = engine.account().equity;
-        Ok(
-            OrderExecutor::new(engine, snapshot.settings, snapshot.rules, clock, equity)?
-                .with_state(snapshot.executor),
-        )
+        Ok(OrderExecutor::new(
+            RefCell::new(engine),
+            snapshot.settings,
+            snapshot.rules,
+            clock,
+            equity,
+        )?
+        .with_state(snapshot.executor))
     }
 }

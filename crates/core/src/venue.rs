@@ -10,6 +10,7 @@ use crate::paper::PaperEngine;
 use crate::position::{AccountState, PositionState};
 use crate::types::{OrderType, Symbol};
 use rust_decimal::Decimal;
+use std::cell::RefCell;
 
 /// An execution venue: where orders go.
 #[allow(async_fn_in_trait)]
@@ -20,7 +21,7 @@ pub trait ExecutionVenue {
     /// Bad input or a state that does not allow the order. A venue rejection is an order
     /// with status `failed`, not an error.
     async fn place_order(
-        &mut self,
+        &self,
         req: &OrderRequest,
         current_price: Option<Decimal>,
     ) -> Result<Order>;
@@ -28,16 +29,12 @@ pub trait ExecutionVenue {
     ///
     /// # Errors
     /// Unknown or finished order.
-    async fn cancel_order(&mut self, id: &str) -> Result<Order>;
+    async fn cancel_order(&self, id: &str) -> Result<Order>;
     /// Close a whole position at the market.
     ///
     /// # Errors
     /// No position.
-    async fn close_position(
-        &mut self,
-        symbol: &str,
-        current_price: Option<Decimal>,
-    ) -> Result<Order>;
+    async fn close_position(&self, symbol: &str, current_price: Option<Decimal>) -> Result<Order>;
     /// Open positions.
     ///
     /// # Errors
@@ -53,7 +50,7 @@ pub trait ExecutionVenue {
     /// # Errors
     /// No position; level on the wrong side of the market.
     async fn set_protection(
-        &mut self,
+        &self,
         symbol: &str,
         kind: OrderType,
         price: Option<Decimal>,
@@ -62,53 +59,55 @@ pub trait ExecutionVenue {
     ///
     /// # Errors
     /// Bad symbol or price.
-    fn update_price(&mut self, symbol: &str, price: Decimal) -> Result<Vec<EventRecord>>;
+    fn update_price(&self, symbol: &str, price: Decimal) -> Result<Vec<EventRecord>>;
     /// Last known price of a symbol.
     fn last_price(&self, symbol: &Symbol) -> Option<Decimal>;
     /// A known order by id.
     fn find_order(&self, id: &str) -> Option<Order>;
 }
 
-impl ExecutionVenue for PaperEngine {
+/// The paper engine as a venue. Its calls complete at once, so the cell is borrowed only
+/// for the duration of each synchronous engine call.
+pub type PaperVenue = RefCell<PaperEngine>;
+
+impl ExecutionVenue for PaperVenue {
     async fn place_order(
-        &mut self,
+        &self,
         req: &OrderRequest,
         current_price: Option<Decimal>,
     ) -> Result<Order> {
-        PaperEngine::place_order(self, req, current_price)
+        self.borrow_mut().place_order(req, current_price)
     }
-    async fn cancel_order(&mut self, id: &str) -> Result<Order> {
-        PaperEngine::cancel_order(self, id)
+    async fn cancel_order(&self, id: &str) -> Result<Order> {
+        self.borrow_mut().cancel_order(id)
     }
-    async fn close_position(
-        &mut self,
-        symbol: &str,
-        current_price: Option<Decimal>,
-    ) -> Result<Order> {
-        PaperEngine::close_position(self, symbol, current_price)
+    async fn close_position(&self, symbol: &str, current_price: Option<Decimal>) -> Result<Order> {
+        self.borrow_mut().close_position(symbol, current_price)
     }
     async fn positions(&self) -> Result<Vec<PositionState>> {
-        Ok(PaperEngine::positions(self))
+        Ok(self.borrow().positions())
     }
     async fn account(&self) -> Result<AccountState> {
-        Ok(PaperEngine::account(self))
+        Ok(self.borrow().account())
     }
     async fn set_protection(
-        &mut self,
+        &self,
         symbol: &str,
         kind: OrderType,
         price: Option<Decimal>,
     ) -> Result<PositionState> {
-        PaperEngine::set_protection(self, symbol, kind, price)
+        self.borrow_mut().set_protection(symbol, kind, price)
     }
-    fn update_price(&mut self, symbol: &str, price: Decimal) -> Result<Vec<EventRecord>> {
-        PaperEngine::update_price(self, symbol, price).map(<[EventRecord]>::to_vec)
+    fn update_price(&self, symbol: &str, price: Decimal) -> Result<Vec<EventRecord>> {
+        self.borrow_mut()
+            .update_price(symbol, price)
+            .map(<[EventRecord]>::to_vec)
     }
     fn last_price(&self, symbol: &Symbol) -> Option<Decimal> {
-        self.mark_of(symbol)
+        self.borrow().mark_of(symbol)
     }
     fn find_order(&self, id: &str) -> Option<Order> {
-        self.order(id).cloned()
+        self.borrow().order(id).cloned()
     }
 }
 

@@ -10,12 +10,12 @@ fn d(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap()
 }
 
-type Ex = OrderExecutor<PaperEngine>;
+type Ex = OrderExecutor<PaperVenue>;
 
 fn executor_with(settings: TradingSettings) -> (Ex, ManualClock) {
     let clock = ManualClock::new(1_700_000_000_000);
     let shared: SharedClock = Rc::new(clock.clone());
-    let mut ex = Ex::paper(settings, MarketRules::defaults(), shared).unwrap();
+    let ex = Ex::paper(settings, MarketRules::defaults(), shared).unwrap();
     ex.set_log_level(LogLevel::Debug);
     (ex, clock)
 }
@@ -55,7 +55,7 @@ fn code<T: std::fmt::Debug>(r: Result<T>) -> &'static str {
 
 #[test]
 fn spec_flow_with_sl_tp_updates() {
-    let (mut ex, _) = executor();
+    let (ex, _) = executor();
     // 0.01 BTC at 50,000 with 2x leverage: margin 250 ≤ 10% of 10,000.
     let req = ExecutionRequest {
         stop_loss: Some(d("48000")),
@@ -78,7 +78,7 @@ fn spec_flow_with_sl_tp_updates() {
     assert_eq!(closed.len(), 1);
     assert_eq!(run(ex.account_status("paper")).unwrap().positions_count, 0);
     assert_eq!(
-        ex.venue().open_orders().count(),
+        ex.venue().borrow().open_orders().count(),
         0,
         "protective orders cancelled"
     );
@@ -88,7 +88,7 @@ fn spec_flow_with_sl_tp_updates() {
 fn spec_example_amount_exceeds_max_position_size() {
     // The spec's numbers: 0.1 BTC at 50,000 with 2x is 2,500 of margin, a quarter of a
     // 10,000 balance, over the 10% limit.
-    let (mut ex, _) = executor();
+    let (ex, _) = executor();
     let req = ExecutionRequest {
         leverage: Some(2),
         ..long("0.1", "50000")
@@ -98,7 +98,7 @@ fn spec_example_amount_exceeds_max_position_size() {
         max_position_size: d("0.3"),
         ..TradingSettings::default()
     };
-    let (mut ex, _) = executor_with(ok);
+    let (ex, _) = executor_with(ok);
     assert_eq!(run(ex.execute(&req)).unwrap().status, OrderStatus::Filled);
 }
 
@@ -243,15 +243,15 @@ fn each_validation_check_has_a_passing_and_a_failing_side() {
         ),
     ];
     for (req, expect) in cases {
-        let (mut ex, _) = executor();
-        let before = ex.venue().state().clone();
+        let (ex, _) = executor();
+        let before = ex.venue().borrow().state().clone();
         let r = run(ex.execute(&req));
         match expect {
             None => assert!(r.is_ok(), "{req:?} should pass: {r:?}"),
             Some(c) => {
                 assert_eq!(code(r), c, "{req:?}");
                 assert_eq!(
-                    ex.venue().state(),
+                    ex.venue().borrow().state(),
                     &before,
                     "state changed by rejected {req:?}"
                 );
@@ -272,7 +272,7 @@ fn insufficient_balance_is_a_failed_order_not_an_error() {
         max_position_size: d("1"),
         ..TradingSettings::default()
     };
-    let (mut ex, _) = executor_with(s);
+    let (ex, _) = executor_with(s);
     let o = run(ex.execute(&long("0.2", "50000"))).unwrap(); // margin 10,005 + fee > 10,000
     assert_eq!(o.status, OrderStatus::Failed);
     assert!(o.error_message.unwrap().contains("Insufficient balance"));
@@ -280,7 +280,7 @@ fn insufficient_balance_is_a_failed_order_not_an_error() {
 
 #[test]
 fn sl_fires_on_long_and_tp_on_short() {
-    let (mut ex, _) = executor();
+    let (ex, _) = executor();
     let req = ExecutionRequest {
         stop_loss: Some(d("49000")),
         take_profit: Some(d("52000")),
@@ -296,7 +296,7 @@ fn sl_fires_on_long_and_tp_on_short() {
             .any(|r| matches!(r.event, EngineEvent::OrderCancelled { .. })),
         "TP cancelled"
     );
-    assert_eq!(ex.venue().positions().len(), 0);
+    assert_eq!(ex.venue().borrow().positions().len(), 0);
 
     let req = ExecutionRequest {
         stop_loss: Some(d("3100")),
@@ -322,7 +322,7 @@ fn sl_fires_on_long_and_tp_on_short() {
 
 #[test]
 fn limit_entry_gets_its_protection_when_it_fills() {
-    let (mut ex, _) = executor();
+    let (ex, _) = executor();
     run(ex.update_price("BTC/USDT", d("50000"))).unwrap();
     let req = ExecutionRequest {
         order_type: EntryType::Limit,
@@ -333,7 +333,7 @@ fn limit_entry_gets_its_protection_when_it_fills() {
     let o = run(ex.execute(&req)).unwrap();
     assert_eq!(o.status, OrderStatus::Pending);
     run(ex.update_price("BTC/USDT", d("48990"))).unwrap();
-    let p = ex.venue().positions();
+    let p = ex.venue().borrow().positions();
     assert_eq!(p.len(), 1);
     assert_eq!(p[0].stop_loss, Some(d("48000")));
     assert_eq!(p[0].take_profit, Some(d("52000")));
@@ -342,7 +342,7 @@ fn limit_entry_gets_its_protection_when_it_fills() {
 
 #[test]
 fn update_sl_tp_validates_against_position_side() {
-    let (mut ex, _) = executor();
+    let (ex, _) = executor();
     assert_eq!(
         code(run(ex.update_stop_loss("BTC/USDT", d("49000")))),
         "NO_POSITION"
@@ -365,7 +365,7 @@ fn update_sl_tp_validates_against_position_side() {
 
 #[test]
 fn emergency_close_with_several_positions() {
-    let (mut ex, _) = executor();
+    let (ex, _) = executor();
     run(ex.execute(&ExecutionRequest {
         stop_loss: Some(d("49000")),
         ..long("0.01", "50000")
@@ -394,8 +394,8 @@ fn emergency_close_with_several_positions() {
     assert!(closed
         .iter()
         .all(|o| o.status == OrderStatus::Filled && o.reduce_only));
-    assert_eq!(ex.venue().positions().len(), 0);
-    assert_eq!(ex.venue().open_orders().count(), 0);
+    assert_eq!(ex.venue().borrow().positions().len(), 0);
+    assert_eq!(ex.venue().borrow().open_orders().count(), 0);
     let log = ex.drain_log();
     assert!(log.iter().filter(|l| l.event == "emergencyClose").count() >= 4);
 }
@@ -408,7 +408,7 @@ fn loss_limit_trips_refuses_new_risk_allows_closing_and_resets() {
         max_leverage: 10,
         ..TradingSettings::default()
     };
-    let (mut ex, _) = executor_with(s);
+    let (ex, _) = executor_with(s);
     run(ex.execute(&ExecutionRequest {
         leverage: Some(10),
         ..long("0.5", "50000")
@@ -426,7 +426,7 @@ fn loss_limit_trips_refuses_new_risk_allows_closing_and_resets() {
         ..long("0.2", "49000")
     };
     assert_eq!(run(ex.execute(&r)).unwrap().status, OrderStatus::Filled);
-    assert_eq!(ex.venue().positions()[0].amount, d("0.3"));
+    assert_eq!(ex.venue().borrow().positions()[0].amount, d("0.3"));
     run(ex.reset_loss_limits()).unwrap();
     assert!(ex.state().risk.tripped.is_none());
     assert!(run(ex.execute(&long("0.01", "49000"))).is_ok());
@@ -443,7 +443,7 @@ fn daily_loss_limit_resets_on_a_new_day() {
         max_position_size: d("1"),
         ..TradingSettings::default()
     };
-    let (mut ex, clock) = executor_with(s);
+    let (ex, clock) = executor_with(s);
     run(ex.execute(&long("0.1", "50000"))).unwrap();
     run(ex.update_price("BTC/USDT", d("48000"))).unwrap(); // −200: 2% of the day
     assert!(ex
@@ -496,7 +496,7 @@ fn decisions_convert_and_hold_is_refused() {
         vetoed: false,
         reason: Some("signal".into()),
     };
-    let (mut ex, _) = executor();
+    let (ex, _) = executor();
     let req = convert_decision_to_request(&dec, d("0.01"), EntryType::Market).unwrap();
     assert_eq!(run(ex.execute(&req)).unwrap().status, OrderStatus::Filled);
     let hold = TradingDecision {
@@ -519,7 +519,7 @@ fn decisions_convert_and_hold_is_refused() {
 
 #[test]
 fn snapshot_rejects_corruption() {
-    let (mut ex, clock) = executor();
+    let (ex, clock) = executor();
     run(ex.execute(&long("0.01", "50000"))).unwrap();
     let snap = ex.snapshot();
     let c: SharedClock = Rc::new(clock);
@@ -575,7 +575,7 @@ proptest! {
     /// same afterwards.
     #[test]
     fn snapshot_round_trip_after_random_operations(ops in prop::collection::vec(op(), 1..30)) {
-        let (mut ex, clock) = executor();
+        let (ex, clock) = executor();
         let mut price = d("50000");
         run(ex.update_price("BTC/USDT", price)).unwrap();
         for op in ops {
@@ -612,11 +612,11 @@ proptest! {
             let back: Snapshot = serde_json::from_str(&text).unwrap();
             prop_assert_eq!(&back, &snap);
             let c: SharedClock = Rc::new(clock.clone());
-            let mut restored = Ex::restore(back, c).unwrap();
+            let restored = Ex::restore(back, c).unwrap();
             prop_assert_eq!(restored.snapshot(), snap);
             // Same behaviour afterwards.
             let next = (price * d("0.97")).round_dp(1);
-            let mut twin = Ex::restore(ex.snapshot(), Rc::new(clock.clone())).unwrap();
+            let twin = Ex::restore(ex.snapshot(), Rc::new(clock.clone())).unwrap();
             run(restored.update_price("BTC/USDT", next)).unwrap();
             run(twin.update_price("BTC/USDT", next)).unwrap();
             prop_assert_eq!(restored.snapshot(), twin.snapshot());
@@ -629,7 +629,7 @@ proptest! {
 
 #[test]
 fn reducing_requests_ignore_sl_tp_and_never_reject_after_executing() {
-    let (mut ex, _) = executor();
+    let (ex, _) = executor();
     run(ex.execute(&long("0.02", "50000"))).unwrap();
     // A partial close carrying an SL that would be invalid for the remaining long.
     let partial = ExecutionRequest {
@@ -639,7 +639,7 @@ fn reducing_requests_ignore_sl_tp_and_never_reject_after_executing() {
     };
     let o = run(ex.execute(&partial)).unwrap();
     assert_eq!(o.status, OrderStatus::Filled);
-    assert_eq!(ex.venue().positions()[0].amount, d("0.01"));
+    assert_eq!(ex.venue().borrow().positions()[0].amount, d("0.01"));
     assert!(ex
         .drain_log()
         .iter()
@@ -651,7 +651,7 @@ fn reducing_requests_ignore_sl_tp_and_never_reject_after_executing() {
         ..short("0.01", "50000")
     };
     assert_eq!(run(ex.execute(&flat)).unwrap().status, OrderStatus::Filled);
-    assert!(ex.venue().positions().is_empty());
+    assert!(ex.venue().borrow().positions().is_empty());
     // A short that flips gets its SL/TP validated and attached to the new short.
     run(ex.execute(&long("0.01", "50000"))).unwrap();
     let flip = ExecutionRequest {
@@ -660,7 +660,7 @@ fn reducing_requests_ignore_sl_tp_and_never_reject_after_executing() {
         ..short("0.02", "50000")
     };
     assert_eq!(run(ex.execute(&flip)).unwrap().status, OrderStatus::Filled);
-    let p = &ex.venue().positions()[0];
+    let p = &ex.venue().borrow().positions()[0];
     assert_eq!(
         (p.side, p.stop_loss, p.take_profit),
         (PositionSide::Short, Some(d("51000")), Some(d("49000")))
