@@ -22,6 +22,7 @@ pub mod error;
 pub mod events;
 pub mod executor;
 pub mod liquidation;
+pub mod live;
 pub mod num;
 pub mod order;
 pub mod paper;
