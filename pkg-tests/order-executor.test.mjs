@@ -29,7 +29,7 @@ const NAME = {
   NO_POSITION: 'OrderError',
   LEVERAGE_LOCKED: 'OrderError',
   NO_PRICE: 'OrderError',
-  LIVE_MODE_UNAVAILABLE: 'EngineError',
+  NOT_AVAILABLE_IN_LIVE_MODE: 'EngineError',
 };
 const nameOf = (code) => NAME[code] ?? 'ValidationError';
 
@@ -465,8 +465,13 @@ describe('convertDecisionToRequest', () => {
 // ---- settings ------------------------------------------------------------------------------
 
 describe('constructor settings', () => {
-  test('paperMode: false is LIVE_MODE_UNAVAILABLE', () => {
-    assert.throws(() => new OrderExecutor({ paperMode: false, logger: null }), isCoded('LIVE_MODE_UNAVAILABLE'));
+  test('paperMode: false builds a live executor (no request until a call), with live-only rules', () => {
+    const live = new OrderExecutor({ paperMode: false, logger: null });
+    assert.equal(live.mode, 'live');
+    assert.throws(() => live.snapshot(), isCoded('NOT_AVAILABLE_IN_LIVE_MODE'));
+    assert.throws(() => new OrderExecutor({ paperMode: false, logger: null, statePath: '/tmp/x.json' }), isCoded('INVALID_CONFIG'));
+    assert.throws(() => new OrderExecutor({ paperMode: false, logger: null, baseUrl: 'https://fapi.binance.com' }), isCoded('INVALID_CONFIG'), 'a real exchange needs keys');
+    assert.throws(() => new OrderExecutor({ paperMode: false, logger: null, exchange: 'kraken' }), isCoded('INVALID_CONFIG'));
     assert.equal(mk({ paperMode: true }).mode, 'paper');
     assert.equal(new OrderExecutor({ logger: null }).mode, 'paper', 'paper by default');
   });
@@ -799,7 +804,7 @@ describe('OrderExecutor.fromEnv', () => {
       assert.throws(() => OrderExecutor.fromEnv({ envPath, logger: null }), isCoded('INVALID_CONFIG'));
     });
     await withEnv({ IFTB_PAPER_TRADING: 'false' }, () => {
-      assert.throws(() => OrderExecutor.fromEnv({ envPath, logger: null }), isCoded('LIVE_MODE_UNAVAILABLE'));
+      assert.equal(OrderExecutor.fromEnv({ envPath, logger: null }).mode, 'live');
     });
   }));
 });

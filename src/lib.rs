@@ -7,10 +7,13 @@
 pub mod convert;
 pub mod error;
 mod host;
+mod live_executor;
 mod order_executor;
 mod paper_trader;
+mod transport;
 mod types;
 
+pub use live_executor::LiveExecutor;
 pub use order_executor::{convert_decision_to_request, OrderExecutor};
 pub use paper_trader::PaperTrader;
 

@@ -9,9 +9,18 @@ use iftb_core::{
     LogLevel, LogRecord, MarketRules, PaperVenue, Snapshot, Symbol, SymbolRules, TradingDecision,
     TradingSettings, ValidationError, MAX_LEVERAGE,
 };
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 type Core = iftb_core::OrderExecutor<PaperVenue>;
+type LiveCore = iftb_core::OrderExecutor<crate::live_executor::Client>;
+
+/// Paper engine in-process, or live over the exchange (shared, so async calls never hold a
+/// borrow of the JS object across an await).
+enum Mode {
+    Paper(Box<Core>),
+    Live(Rc<LiveCore>),
+}
 
 /// Event names a listener can subscribe to (plus `"*"` for all and `"log"` for log records).
 const EVENT_TYPES: &[&str] = &[
@@ -172,14 +181,6 @@ fn market_rules(v: &JsValue) -> JsResult<MarketRules> {
     Ok(rules)
 }
 
-fn live_unavailable() -> Error {
-    Error::new(
-        "EngineError",
-        "LIVE_MODE_UNAVAILABLE",
-        "live trading (paperMode: false) is not available in this version yet; use paperMode: true",
-    )
-}
-
 /// `orderType`: `"market"` (default) or `"limit"`.
 fn entry_type(o: &JsValue) -> JsResult<EntryType> {
     Ok(
@@ -276,8 +277,8 @@ pub fn convert_decision_to_request(
 /// ```
 #[wasm_bindgen]
 pub struct OrderExecutor {
-    inner: Core,
-    logger: Logger,
+    mode: Mode,
+    logger: Rc<Logger>,
     listeners: Vec<(String, js_sys::Function)>,
     dispatched_seq: u64,
     state_path: Option<String>,
@@ -289,9 +290,6 @@ impl OrderExecutor {
         x: Extras,
         restore_from: Option<Snapshot>,
     ) -> JsResult<Self> {
-        if !settings.paper_trading {
-            return Err(live_unavailable());
-        }
         let clock = js_clock();
         let inner = match restore_from {
             Some(snap) => Core::restore(snap, clock)?,
@@ -300,8 +298,8 @@ impl OrderExecutor {
         inner.set_log_level(x.log_level);
         let dispatched_seq = inner.venue().borrow().last_seq();
         let me = Self {
-            inner,
-            logger: x.logger,
+            mode: Mode::Paper(Box::new(inner)),
+            logger: Rc::new(x.logger),
             listeners: Vec::new(),
             dispatched_seq,
             state_path: x.state_path,
@@ -310,8 +308,71 @@ impl OrderExecutor {
         Ok(me)
     }
 
+    fn build_live(settings: TradingSettings, x: Extras, options: &JsValue) -> JsResult<Self> {
+        if x.state_path.is_some() {
+            return Err(ValidationError::InvalidConfig(
+                "statePath is for paper mode; in live mode the exchange holds the account (use reconcile() after a restart)".into(),
+            )
+            .into());
+        }
+        let client = crate::live_executor::client_from(options)?;
+        // Loss limits start from the first equity the exchange reports (0 = not known yet).
+        let core = LiveCore::new(client, settings, x.rules, js_clock(), Decimal::ZERO)?;
+        core.set_log_level(x.log_level);
+        Ok(Self {
+            mode: Mode::Live(Rc::new(core)),
+            logger: Rc::new(x.logger),
+            listeners: Vec::new(),
+            dispatched_seq: 0,
+            state_path: None,
+        })
+    }
+
+    fn paper(&self) -> JsResult<&Core> {
+        match &self.mode {
+            Mode::Paper(c) => Ok(c),
+            Mode::Live(_) => Err(not_in_live()),
+        }
+    }
+
+    /// Run an async live call; forward its log records when it ends, success or not.
+    fn live_call<F, Fut, T>(&self, f: F) -> Option<js_sys::Promise>
+    where
+        F: FnOnce(Rc<LiveCore>) -> Fut,
+        Fut: std::future::Future<Output = iftb_core::Result<T>> + 'static,
+        T: serde::Serialize,
+    {
+        let Mode::Live(core) = &self.mode else {
+            return None;
+        };
+        let fut = f(core.clone());
+        let core = core.clone();
+        let logger = self.logger.clone();
+        let log_listeners: Vec<js_sys::Function> = self
+            .listeners
+            .iter()
+            .filter(|(t, _)| t == "log")
+            .map(|(_, f)| f.clone())
+            .collect();
+        Some(wasm_bindgen_futures::future_to_promise(async move {
+            let r = fut.await;
+            for rec in core.drain_log() {
+                emit_log(&logger, &rec);
+                if let Ok(v) = convert::to_js(&rec) {
+                    for l in &log_listeners {
+                        let _ = l.call1(&JsValue::NULL, &v);
+                    }
+                }
+            }
+            match r {
+                Ok(v) => convert::to_js(&v).map_err(Error::into_js),
+                Err(e) => Err(Error::from(e).into_js()),
+            }
+        }))
+    }
+
     fn snapshot_text(&self) -> JsResult<String> {
-        let v = convert::to_js_exact(&self.inner.snapshot())?;
+        let v = convert::to_js_exact(&self.paper()?.snapshot())?;
         js_sys::JSON::stringify(&v).map(String::from).map_err(|_| {
             Error::new(
                 "EngineError",
@@ -330,17 +391,19 @@ impl OrderExecutor {
 
     /// After every call: forward log records, queue events for listeners, persist.
     fn settle(&mut self) -> JsResult<()> {
-        let logs = self.inner.drain_log();
-        let events: Vec<iftb_core::EventRecord> = self
-            .inner
+        let Mode::Paper(inner) = &self.mode else {
+            return Ok(());
+        };
+        let logs = inner.drain_log();
+        let events: Vec<iftb_core::EventRecord> = inner
             .venue()
             .borrow()
             .events_since(self.dispatched_seq)
             .to_vec();
-        self.dispatched_seq = self.inner.venue().borrow().last_seq();
+        self.dispatched_seq = inner.venue().borrow().last_seq();
         let mut calls: Vec<(js_sys::Function, JsValue)> = Vec::new();
         for rec in &logs {
-            self.emit_log(rec);
+            emit_log(&self.logger, rec);
             for (t, f) in &self.listeners {
                 if t == "log" {
                     calls.push((f.clone(), convert::to_js(rec)?));
@@ -383,11 +446,31 @@ impl OrderExecutor {
             order_id: None,
             symbol: None,
         };
-        self.emit_log(&rec);
+        emit_log(&self.logger, &rec);
     }
 
-    fn emit_log(&self, rec: &LogRecord) {
-        match &self.logger {
+    /// Run a core call, then settle (logs, events, persistence) whether it failed or not.
+    fn with<T>(&mut self, f: impl FnOnce(&Core) -> iftb_core::Result<T>) -> JsResult<T> {
+        let r = match &self.mode {
+            Mode::Paper(c) => f(c),
+            Mode::Live(_) => return Err(not_in_live()),
+        };
+        self.settle()?;
+        Ok(r?)
+    }
+}
+
+fn not_in_live() -> Error {
+    Error::new(
+        "EngineError",
+        "NOT_AVAILABLE_IN_LIVE_MODE",
+        "this method is for paper mode; in live mode the exchange holds the state (use getAccountStatus, reconcile)",
+    )
+}
+
+fn emit_log(logger: &Logger, rec: &LogRecord) {
+    {
+        match logger {
             Logger::Off => {}
             Logger::Callback(f) => {
                 if let Ok(v) = convert::to_js(rec) {
@@ -414,13 +497,6 @@ impl OrderExecutor {
             }
         }
     }
-
-    /// Run a core call, then settle (logs, events, persistence) whether it failed or not.
-    fn with<T>(&mut self, f: impl FnOnce(&mut Core) -> iftb_core::Result<T>) -> JsResult<T> {
-        let r = f(&mut self.inner);
-        self.settle()?;
-        Ok(r?)
-    }
 }
 
 #[wasm_bindgen]
@@ -438,6 +514,9 @@ impl OrderExecutor {
     ) -> JsResult<OrderExecutor> {
         let settings = settings_from(&options, TradingSettings::default())?;
         let x = extras_from(&options)?;
+        if !settings.paper_trading {
+            return Self::build_live(settings, x, &options);
+        }
         let existing = match &x.state_path {
             Some(path) => host::read_file(path)?,
             None => None,
@@ -511,7 +590,11 @@ impl OrderExecutor {
                 .transpose()?,
             None => None,
         };
-        let me = Self::build(settings, x, snap)?;
+        let me = if settings.paper_trading {
+            Self::build(settings, x, snap)?
+        } else {
+            Self::build_live(settings, x, &overrides)?
+        };
         for name in ignored {
             me.warn(
                 "config",
@@ -536,7 +619,7 @@ impl OrderExecutor {
     /// The whole state as a JSON-compatible object (exact decimal strings, a `version`).
     #[wasm_bindgen(unchecked_return_type = "ExecutorSnapshot")]
     pub fn snapshot(&self) -> JsResult<JsValue> {
-        convert::to_js_exact(&self.inner.snapshot())
+        convert::to_js_exact(&self.paper()?.snapshot())
     }
 
     /// Validate and execute an `ExecutionRequest` (`{ action: "long"|"short"|"close", symbol,
@@ -548,6 +631,23 @@ impl OrderExecutor {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "ExecutionRequest")] request: JsValue,
     ) -> js_sys::Promise {
+        if let Mode::Live(_) = self.mode {
+            let req = match execution_request(&request) {
+                Ok(r) => r,
+                Err(e) => return promise(Err(e)),
+            };
+            return self
+                .live_call(|c| async move {
+                    // A market order without entryPrice needs the market price for the
+                    // risk checks: ask the exchange.
+                    if req.entry_price.is_none() {
+                        let sym = Symbol::parse(&req.symbol)?;
+                        c.venue().fetch_price(&sym).await?;
+                    }
+                    c.execute(&req).await
+                })
+                .unwrap_or_else(|| promise(Err(not_in_live())));
+        }
         let r = execution_request(&request).and_then(|req| {
             let o = self.with(|c| complete_now(c.execute(&req)))?;
             convert::to_js(&o)
@@ -564,6 +664,11 @@ impl OrderExecutor {
     ) -> JsResult<JsValue> {
         let symbol = convert::str_arg(&symbol, ValidationError::InvalidSymbol)?;
         let price = convert::decimal("price", &price)?;
+        if let Mode::Live(c) = &self.mode {
+            // Live: the exchange triggers fills and SL/TP; the price is kept as the mark.
+            let events = iftb_core::ExecutionVenue::update_price(c.venue(), &symbol, price)?;
+            return convert::to_js(&events);
+        }
         let events = self.with(|c| complete_now(c.update_price(&symbol, price)))?;
         convert::to_js(&events)
     }
@@ -571,6 +676,16 @@ impl OrderExecutor {
     fn protection(&mut self, symbol: &JsValue, price: &JsValue, stop: bool) -> JsResult<JsValue> {
         let symbol = convert::str_arg(symbol, ValidationError::InvalidSymbol)?;
         let price = convert::decimal(if stop { "stopLoss" } else { "takeProfit" }, price)?;
+        let sym = symbol.clone();
+        if let Some(p) = self.live_call(|c| async move {
+            if stop {
+                c.update_stop_loss(&sym, price).await
+            } else {
+                c.update_take_profit(&sym, price).await
+            }
+        }) {
+            return Ok(p.into());
+        }
         let p = self.with(|c| {
             complete_now(if stop {
                 Box::pin(c.update_stop_loss(&symbol, price))
@@ -589,7 +704,10 @@ impl OrderExecutor {
         #[wasm_bindgen(unchecked_param_type = "string")] symbol: JsValue,
         #[wasm_bindgen(unchecked_param_type = "DecimalInput")] price: JsValue,
     ) -> js_sys::Promise {
-        promise(self.protection(&symbol, &price, true))
+        match self.protection(&symbol, &price, true) {
+            Ok(v) if v.is_instance_of::<js_sys::Promise>() => v.unchecked_into(),
+            r => promise(r),
+        }
     }
 
     /// Move (or set) the take-profit of the position in `symbol`.
@@ -599,7 +717,10 @@ impl OrderExecutor {
         #[wasm_bindgen(unchecked_param_type = "string")] symbol: JsValue,
         #[wasm_bindgen(unchecked_param_type = "DecimalInput")] price: JsValue,
     ) -> js_sys::Promise {
-        promise(self.protection(&symbol, &price, false))
+        match self.protection(&symbol, &price, false) {
+            Ok(v) if v.is_instance_of::<js_sys::Promise>() => v.unchecked_into(),
+            r => promise(r),
+        }
     }
 
     /// Cancel a pending order.
@@ -608,6 +729,15 @@ impl OrderExecutor {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
     ) -> js_sys::Promise {
+        if let Mode::Live(_) = self.mode {
+            let id = match convert::str_arg(&id, ValidationError::InvalidOrderId) {
+                Ok(id) => id,
+                Err(e) => return promise(Err(e)),
+            };
+            return self
+                .live_call(|c| async move { c.cancel_order(&id).await })
+                .unwrap_or_else(|| promise(Err(not_in_live())));
+        }
         let r = convert::str_arg(&id, ValidationError::InvalidOrderId).and_then(|id| {
             let o = self.with(|c| complete_now(c.cancel_order(&id)))?;
             convert::to_js(&o)
@@ -619,6 +749,9 @@ impl OrderExecutor {
     /// closing orders.
     #[wasm_bindgen(js_name = emergencyCloseAll, unchecked_return_type = "Promise<Order[]>")]
     pub fn emergency_close_all(&mut self) -> js_sys::Promise {
+        if let Some(p) = self.live_call(|c| async move { c.emergency_close_all().await }) {
+            return p;
+        }
         let r = self
             .with(|c| complete_now(c.emergency_close_all()))
             .and_then(|orders| convert::to_js(&orders));
@@ -629,23 +762,38 @@ impl OrderExecutor {
     /// realizedPnl, marginUsed, reserved, feesPaid, openOrdersCount, lossLimit }`.
     #[wasm_bindgen(js_name = getAccountStatus, unchecked_return_type = "Promise<AccountStatus>")]
     pub fn get_account_status(&self) -> js_sys::Promise {
-        promise(
-            complete_now(self.inner.account_status("paper"))
+        if let Some(p) = self.live_call(|c| async move {
+            c.check_loss_limits().await?;
+            c.account_status("live").await
+        }) {
+            return p;
+        }
+        promise(self.paper().and_then(|c| {
+            complete_now(c.account_status("paper"))
                 .map_err(Error::from)
-                .and_then(|s| convert::to_js(&s)),
-        )
+                .and_then(|s| convert::to_js(&s))
+        }))
     }
 
     /// Clear a tripped daily-loss / drawdown limit and measure again from the current equity.
-    #[wasm_bindgen(js_name = resetLossLimits)]
-    pub fn reset_loss_limits(&mut self) -> JsResult<()> {
-        self.with(|c| complete_now(c.reset_loss_limits()))
+    /// In live mode this needs the exchange's equity and returns a `Promise`.
+    #[wasm_bindgen(js_name = resetLossLimits, unchecked_return_type = "void | Promise<void>")]
+    pub fn reset_loss_limits(&mut self) -> JsResult<JsValue> {
+        if let Some(p) = self.live_call(|c| async move { c.reset_loss_limits().await }) {
+            return Ok(p.into());
+        }
+        self.with(|c| complete_now(c.reset_loss_limits()))?;
+        Ok(JsValue::UNDEFINED)
     }
 
     /// Set the log level (`"debug" | "info" | "warn" | "error"`).
     #[wasm_bindgen(js_name = setLogLevel)]
     pub fn set_log_level(&mut self, level: &str) -> JsResult<()> {
-        self.inner.set_log_level(level.parse()?);
+        let level = level.parse()?;
+        match &self.mode {
+            Mode::Paper(c) => c.set_log_level(level),
+            Mode::Live(c) => c.set_log_level(level),
+        }
         Ok(())
     }
 
@@ -672,23 +820,41 @@ impl OrderExecutor {
     }
 
     /// Open positions.
-    #[wasm_bindgen(js_name = getPositions, unchecked_return_type = "PositionState[]")]
+    /// In live mode this asks the exchange and returns a `Promise`.
+    #[wasm_bindgen(js_name = getPositions, unchecked_return_type = "PositionState[] | Promise<PositionState[]>")]
     pub fn get_positions(&self) -> JsResult<JsValue> {
-        convert::to_js(&self.inner.venue().borrow().positions())
+        if let Some(p) =
+            self.live_call(|c| async move { iftb_core::ExecutionVenue::positions(c.venue()).await })
+        {
+            return Ok(p.into());
+        }
+        convert::to_js(&self.paper()?.venue().borrow().positions())
     }
 
     /// Every order, oldest first.
     #[wasm_bindgen(js_name = getOrders, unchecked_return_type = "Order[]")]
     pub fn get_orders(&self) -> JsResult<JsValue> {
-        convert::to_js(self.inner.venue().borrow().orders())
+        match &self.mode {
+            Mode::Live(c) => convert::to_js(&c.venue().orders()),
+            Mode::Paper(c) => convert::to_js(c.venue().borrow().orders()),
+        }
     }
 
     /// Pending orders.
     #[wasm_bindgen(js_name = getOpenOrders, unchecked_return_type = "Order[]")]
     pub fn get_open_orders(&self) -> JsResult<JsValue> {
+        if let Mode::Live(c) = &self.mode {
+            let open: Vec<_> = c
+                .venue()
+                .orders()
+                .into_iter()
+                .filter(|o| o.status == iftb_core::OrderStatus::Pending)
+                .collect();
+            return convert::to_js(&open);
+        }
         convert::to_js(
             &self
-                .inner
+                .paper()?
                 .venue()
                 .borrow()
                 .open_orders()
@@ -699,24 +865,38 @@ impl OrderExecutor {
     /// Fills, oldest first.
     #[wasm_bindgen(js_name = getFills, unchecked_return_type = "Fill[]")]
     pub fn get_fills(&self) -> JsResult<JsValue> {
-        convert::to_js(self.inner.venue().borrow().fills())
+        convert::to_js(self.paper()?.venue().borrow().fills())
     }
 
     /// Events with `seq > sinceSeq`.
     #[wasm_bindgen(js_name = getEvents, unchecked_return_type = "EngineEvent[]")]
     pub fn get_events(&self, since_seq: Option<f64>) -> JsResult<JsValue> {
         convert::to_js(
-            self.inner
+            self.paper()?
                 .venue()
                 .borrow()
                 .events_since(convert::since_seq(since_seq)),
         )
     }
 
-    /// `"paper"` (live mode arrives with the live executor).
+    /// `"paper"` or `"live"`.
     #[wasm_bindgen(getter)]
     pub fn mode(&self) -> String {
-        "paper".into()
+        match self.mode {
+            Mode::Paper(_) => "paper".into(),
+            Mode::Live(_) => "live".into(),
+        }
+    }
+
+    /// Live mode: bring unfinished and unknown orders up to date by client id and list
+    /// exchange orders this executor did not place.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Reconciliation>")]
+    pub fn reconcile(&self) -> js_sys::Promise {
+        self.live_call(|c| async move {
+            let r = c.venue().reconcile().await?;
+            Ok(crate::live_executor::ReconciliationJs::from(r))
+        })
+        .unwrap_or_else(|| promise(Err(not_in_live())))
     }
 }
 

@@ -799,6 +799,11 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
         let day = self.now.now_ms() / DAY_MS;
         let mut state = self.state.borrow_mut();
         let risk = &mut state.risk;
+        if risk.day_start_equity.is_zero() {
+            // A live venue's equity is not known at construction: the first reading is
+            // the baseline.
+            risk.day_start_equity = equity;
+        }
         if day != risk.day {
             risk.day = day;
             risk.day_start_equity = equity;
