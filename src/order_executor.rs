@@ -152,6 +152,19 @@ fn extras_from(options: &JsValue) -> JsResult<Extras> {
 
 fn market_rules(v: &JsValue) -> JsResult<MarketRules> {
     let o = convert::object(v, "marketRules")?;
+    // `{ exchangeInfo }`: the exchange's own filters (an exchangeInfo answer, text or object).
+    let info = get(o, "exchangeInfo");
+    if !info.is_undefined() {
+        let text = match info.as_string() {
+            Some(t) => t,
+            None => js_sys::JSON::stringify(&info)
+                .map(String::from)
+                .map_err(|_| {
+                    ValidationError::InvalidConfig("marketRules.exchangeInfo is not JSON".into())
+                })?,
+        };
+        return Ok(MarketRules::from_exchange_info(&text)?);
+    }
     let mut rules = MarketRules::default();
     for key in js_sys::Object::keys(&js_sys::Object::from(o.clone())).iter() {
         let name = key.as_string().unwrap_or_default();

@@ -489,19 +489,46 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
                 );
             }
         }
-        // Exchange rules.
+        // Exchange rules: every filter the exchange applies (paper rejects what live would).
         if let Some(r) = &rules {
-            r.check_amount(&symbol, amount)?;
-            if req.order_type == EntryType::Limit {
-                r.check_price(&symbol, "entryPrice", reference)?;
-            }
+            let limit = req.order_type == EntryType::Limit;
+            r.check_order(
+                &symbol,
+                &crate::rules::OrderCheck {
+                    is_market: !limit,
+                    side: if req.action == Action::Long {
+                        Side::Buy
+                    } else {
+                        Side::Sell
+                    },
+                    amount,
+                    price: limit.then_some(reference),
+                    stop_price: None,
+                    reference: Some(reference),
+                },
+            )
+            .map_err(|e| match e {
+                ValidationError::InvalidTickSize {
+                    symbol,
+                    price,
+                    tick,
+                    ..
+                } => ValidationError::InvalidTickSize {
+                    field: "entryPrice",
+                    symbol,
+                    price,
+                    tick,
+                },
+                other => other,
+            })?;
             if let Some(sl) = req.stop_loss.filter(|_| opening > Decimal::ZERO) {
                 r.check_price(&symbol, "stopLoss", sl)?;
+                r.check_price_range(&symbol, "stopLoss", sl)?;
             }
             if let Some(tp) = req.take_profit.filter(|_| opening > Decimal::ZERO) {
                 r.check_price(&symbol, "takeProfit", tp)?;
+                r.check_price_range(&symbol, "takeProfit", tp)?;
             }
-            r.check_notional(&symbol, amount, reference)?;
         }
         // Risk: only a request that increases exposure is limited.
         if opening > Decimal::ZERO {

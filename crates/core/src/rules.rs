@@ -123,6 +123,19 @@ impl MarketRules {
         )
     }
 
+    /// Rules from a Binance `exchangeInfo` body (Spot or USD-M), so paper trading checks
+    /// exactly the filters the live exchange publishes.
+    ///
+    /// # Errors
+    /// A body that is not an `exchangeInfo` answer.
+    pub fn from_exchange_info(body: &str) -> Result<Self, ValidationError> {
+        let infos = crate::binance::filters::parse_exchange_info(body)
+            .map_err(ValidationError::InvalidConfig)?;
+        Ok(Self(
+            infos.into_iter().map(|i| (i.symbol, i.rules)).collect(),
+        ))
+    }
+
     /// Rules of a symbol.
     #[must_use]
     pub fn get(&self, symbol: &Symbol) -> Option<&SymbolRules> {
