@@ -19,11 +19,44 @@ export type ErrorCode =
   | "INVALID_STOP_LOSS" | "INVALID_TAKE_PROFIT" | "AMOUNT_BELOW_MINIMUM" | "AMOUNT_ABOVE_MAXIMUM"
   | "INVALID_STEP_SIZE" | "INVALID_TICK_SIZE" | "NOTIONAL_BELOW_MINIMUM" | "SNAPSHOT_INVALID"
   | "INVALID_REQUEST" | "LEVERAGE_EXCEEDED" | "POSITION_SIZE_EXCEEDED" | "LOSS_LIMIT_REACHED"
-  | "LIVE_MODE_UNAVAILABLE" | "IO_ERROR" | "NOT_SUPPORTED";
-/** Every error thrown by this package. */
+  | "IO_ERROR" | "NOT_SUPPORTED" | "NOT_AVAILABLE_IN_LIVE_MODE"
+  | "PRICE_OUT_OF_RANGE" | "PRICE_OUTSIDE_BAND" | "NOTIONAL_ABOVE_MAXIMUM"
+  | "NETWORK_ERROR" | "EXECUTION_STATUS_UNKNOWN" | "RATE_LIMITED" | "IP_BANNED" | "INSUFFICIENT_FUNDS"
+  | "INVALID_ORDER" | "AUTHENTICATION_FAILED" | "INVALID_TIMESTAMP" | "EXCHANGE_ERROR" | "BAD_RESPONSE";
+/** Every error thrown by this package. Live errors also carry the exchange's answer. */
 export interface IftbError extends Error {
-  name: "ValidationError" | "OrderError" | "RiskError" | "EngineError";
+  name: "ValidationError" | "OrderError" | "RiskError" | "EngineError" | "NetworkError" | "RateLimitError" | "ExchangeError";
   code: ErrorCode;
+  /** Binance error code (e.g. -2019), when the exchange answered with one. */
+  exchangeCode?: number;
+  exchangeMessage?: string;
+  httpStatus?: number;
+  /** 429 / 418: how long sending is paused. */
+  retryAfterMs?: number;
+  /** EXECUTION_STATUS_UNKNOWN: the placement's client order id (query it later; never re-send). */
+  clientOrderId?: string;
+}
+export interface LiveConnectionOptions {
+  exchange?: "binance-usdm" | "binance-spot";
+  /** Browser: the signing proxy (`npx iftb-proxy`) and its per-run token. */
+  proxyUrl?: string; proxyToken?: string;
+  /** Node: sign in-process. `baseUrl` defaults to the local exchange (`npm run exchange`). */
+  apiKey?: string; apiSecret?: string; baseUrl?: string;
+  maxRetries?: number; timeoutMs?: number; recvWindow?: number; cacheTtlMs?: number; resolveAttempts?: number;
+}
+export interface LiveExecutorOptions extends LiveConnectionOptions {}
+export interface LiveOrderInput {
+  symbol: string; side: Side; amount: DecimalInput; price?: DecimalInput; stopPrice?: DecimalInput;
+  reduceOnly?: boolean; clientOrderId?: string; leverage?: number;
+}
+export interface AccountState {
+  initialBalance: number; walletBalance: number; balance: number; equity: number; marginUsed: number;
+  reserved: number; realizedPnl: number; unrealizedPnl: number; feesPaid: number;
+  positionsCount: number; openOrdersCount: number; exact: Record<string, string>;
+}
+export interface Reconciliation { updated: Order[]; stillUnknown: string[]; foreignOpenOrders: Order[]; }
+export interface RateLimitStatus {
+  usedWeight: number; pausedUntil: number; bannedUntil: number; requestsSent: number; clockOffsetMs: number;
 }
 export interface BracketInput {
   notionalFloor: DecimalInput; notionalCap: DecimalInput; maxLeverage?: number;
@@ -69,10 +102,10 @@ export interface LogRecord {
   timestamp: number; level: "debug" | "info" | "warn" | "error"; event: string; message: string;
   orderId: string | null; symbol: string | null;
 }
-export interface OrderExecutorOptions {
+export interface OrderExecutorOptions extends LiveConnectionOptions {
   paperMode?: boolean; initialBalance?: DecimalInput; makerFee?: DecimalInput; takerFee?: DecimalInput;
   slippage?: DecimalInput; defaultLeverage?: number; maxPositionSize?: DecimalInput; maxLeverage?: number;
-  maxDailyLoss?: DecimalInput; maxDrawdown?: DecimalInput; marketRules?: Record<string, SymbolRulesInput> | null;
+  maxDailyLoss?: DecimalInput; maxDrawdown?: DecimalInput; marketRules?: Record<string, SymbolRulesInput> | { exchangeInfo: unknown } | null;
   logLevel?: "debug" | "info" | "warn" | "error"; logger?: ((record: LogRecord) => void) | null | false;
   statePath?: string;
 }
