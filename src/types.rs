@@ -97,6 +97,8 @@ export interface Fill {
 }
 export interface SymbolRulesInput {
   minQty?: DecimalInput; maxQty?: DecimalInput; stepSize?: DecimalInput; tickSize?: DecimalInput; minNotional?: DecimalInput;
+  minPrice?: DecimalInput; maxPrice?: DecimalInput; marketMinQty?: DecimalInput; marketMaxQty?: DecimalInput;
+  marketStepSize?: DecimalInput; maxNotional?: DecimalInput; multiplierUp?: DecimalInput; multiplierDown?: DecimalInput;
 }
 export interface LogRecord {
   timestamp: number; level: "debug" | "info" | "warn" | "error"; event: string; message: string;
