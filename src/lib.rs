@@ -7,10 +7,14 @@
 pub mod convert;
 pub mod error;
 mod host;
+#[cfg(feature = "server")]
+mod local_exchange;
 mod order_executor;
 mod paper_trader;
 mod types;
 
+#[cfg(feature = "server")]
+pub use local_exchange::LocalExchange;
 pub use order_executor::{convert_decision_to_request, OrderExecutor};
 pub use paper_trader::PaperTrader;
 
