@@ -834,6 +834,10 @@ impl Futures {
     /// The Binance error answer.
     pub fn handle(&mut self, method: Method, path: &str, req: &Req, ctx: &Ctx) -> ApiResult {
         self.set_now(ctx.now);
+        if self.account_update == 0 {
+            // A funded account has a real update time (clients skip assets with 0).
+            self.account_update = ctx.now;
+        }
         match (method, path) {
             (Method::Get, "/fapi/v1/ping") => Ok(json!({})),
             (Method::Get, "/fapi/v1/time") => Ok(json!({"serverTime": ctx.now})),

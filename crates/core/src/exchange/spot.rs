@@ -559,6 +559,9 @@ impl Spot {
     /// # Errors
     /// The Binance error answer.
     pub fn handle(&mut self, method: Method, path: &str, req: &Req, ctx: &Ctx) -> ApiResult {
+        if self.update_time == 0 {
+            self.update_time = ctx.now;
+        }
         match (method, path) {
             (Method::Get, "/api/v3/ping") => Ok(json!({})),
             (Method::Get, "/api/v3/time") => Ok(json!({"serverTime": ctx.now})),
