@@ -53,6 +53,37 @@ fn text_field(v: &Value, k: &str) -> JsResult<String> {
     }
 }
 
+#[wasm_bindgen(typescript_custom_section)]
+const TS: &str = r#"
+/** Options of `new LocalExchange(options)`; decimals as numbers or strings. */
+export interface LocalExchangeOptions {
+  apiKey?: string; apiSecret?: string; apiKeys?: { apiKey: string; apiSecret: string }[];
+  futuresBalance?: DecimalInput; spotBalances?: Record<string, DecimalInput>;
+  prices?: Record<string, DecimalInput>;
+  makerFee?: DecimalInput; takerFee?: DecimalInput; spotMakerFee?: DecimalInput; spotTakerFee?: DecimalInput;
+  slippage?: DecimalInput; defaultLeverage?: number;
+  futuresRules?: Record<string, Record<string, DecimalInput>>; spotRules?: Record<string, Record<string, DecimalInput>>;
+  futuresWeightLimit?: number; spotWeightLimit?: number;
+  futuresOrderLimits?: [number, number]; spotOrderLimits?: [number, number];
+  banAfter?: number; banMs?: number; maxLoggedRequests?: number;
+}
+export interface ExchangeRequest {
+  method: string; path: string; query?: string; body?: string; headers?: Record<string, string | string[]>;
+}
+export interface ExchangeResponse {
+  status: number; headers: Record<string, string>; body: string; dropResponse: boolean; delayMs: number;
+}
+export interface ExchangeFaults {
+  latencyMs: number; errorAfterAccept: number; errorStatus: number; dropAfterAccept: number;
+  rateLimitNext: number; retryAfterS: number; banNext: number; clockSkewMs: number;
+  partialFill: string | null; lateLandingMs: number;
+}
+export interface LoggedExchangeRequest {
+  method: string; path: string; params: Record<string, string>; status: number;
+  code: number | null; time: number; dropped: boolean;
+}
+"#;
+
 /// The local exchange. `handle()` answers one HTTP request; the host does the I/O.
 #[wasm_bindgen]
 pub struct LocalExchange {
@@ -70,7 +101,9 @@ impl LocalExchange {
     /// # Errors
     /// `ValidationError` `INVALID_CONFIG` naming the bad option.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> JsResult<LocalExchange> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "LocalExchangeOptions | undefined")] options: JsValue,
+    ) -> JsResult<LocalExchange> {
         let v = to_json(&options, "options")?;
         let cfg = ExchangeConfig::from_json(&v).map_err(config_error)?;
         let inner = exchange::LocalExchange::try_new(cfg).map_err(config_error)?;
@@ -82,7 +115,12 @@ impl LocalExchange {
     ///
     /// # Errors
     /// `ValidationError` `INVALID_ARGUMENT` for a malformed request object.
-    pub fn handle(&mut self, request: JsValue, now_ms: Option<f64>) -> JsResult<JsValue> {
+    #[wasm_bindgen(unchecked_return_type = "ExchangeResponse")]
+    pub fn handle(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "ExchangeRequest")] request: JsValue,
+        now_ms: Option<f64>,
+    ) -> JsResult<JsValue> {
         let v = to_json(&request, "request")?;
         if !v.is_object() {
             return Err(arg_error(
@@ -136,8 +174,8 @@ impl LocalExchange {
     #[wasm_bindgen(js_name = setPrice)]
     pub fn set_price(
         &mut self,
-        symbol: JsValue,
-        price: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] symbol: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DecimalInput")] price: JsValue,
         now_ms: Option<f64>,
     ) -> JsResult<()> {
         let sym = symbol
@@ -169,6 +207,7 @@ impl LocalExchange {
     }
 
     /// Symbols traded (`BTCUSDT` form), futures and spot together.
+    #[wasm_bindgen(unchecked_return_type = "string[]")]
     pub fn symbols(&self) -> Array {
         let c = self.inner.config();
         let mut names: Vec<String> = c
@@ -189,21 +228,25 @@ impl LocalExchange {
     ///
     /// # Errors
     /// `ValidationError` `INVALID_ARGUMENT` naming the bad key; nothing changes then.
-    #[wasm_bindgen(js_name = setFaults)]
-    pub fn set_faults(&mut self, faults: JsValue) -> JsResult<JsValue> {
+    #[wasm_bindgen(js_name = setFaults, unchecked_return_type = "ExchangeFaults")]
+    pub fn set_faults(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Partial<ExchangeFaults>")] faults: JsValue,
+    ) -> JsResult<JsValue> {
         let v = to_json(&faults, "faults")?;
         self.inner.faults_mut().merge_json(&v).map_err(arg_error)?;
         Ok(from_json(&self.inner.faults().to_json()))
     }
 
     /// All fault switches.
-    #[wasm_bindgen(js_name = getFaults)]
+    #[wasm_bindgen(js_name = getFaults, unchecked_return_type = "ExchangeFaults")]
     pub fn get_faults(&self) -> JsValue {
         from_json(&self.inner.faults().to_json())
     }
 
     /// Requests handled so far: `{ method, path, params, status, code, time, dropped }`
     /// (`params` without `signature`).
+    #[wasm_bindgen(unchecked_return_type = "LoggedExchangeRequest[]")]
     pub fn requests(&self) -> JsValue {
         let list: Vec<Value> = self
             .inner
@@ -232,6 +275,7 @@ impl LocalExchange {
 
     /// A summary: prices, futures wallet/positions/open orders, spot balances/open orders,
     /// faults.
+    #[wasm_bindgen(unchecked_return_type = "Record<string, unknown>")]
     pub fn state(&self, now_ms: Option<f64>) -> JsValue {
         from_json(&self.inner.state_json(now_or(now_ms)))
     }
