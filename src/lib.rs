@@ -8,12 +8,16 @@ pub mod convert;
 pub mod error;
 mod host;
 mod live_executor;
+#[cfg(feature = "server")]
+mod local_exchange;
 mod order_executor;
 mod paper_trader;
 mod transport;
 mod types;
 
 pub use live_executor::LiveExecutor;
+#[cfg(feature = "server")]
+pub use local_exchange::LocalExchange;
 pub use order_executor::{convert_decision_to_request, OrderExecutor};
 pub use paper_trader::PaperTrader;
 

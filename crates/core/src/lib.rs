@@ -20,6 +20,7 @@ pub mod clock;
 pub mod decision;
 pub mod error;
 pub mod events;
+pub mod exchange;
 pub mod executor;
 pub mod liquidation;
 pub mod live;
