@@ -17,11 +17,13 @@ const SYM = 'BTC/USDT';
 function live(opts = {}) {
   return new LiveExecutor({ exchange: 'binance-usdm', apiKey: ex.apiKey, apiSecret: ex.apiSecret, baseUrl: ex.url, cacheTtlMs: 0, ...opts });
 }
+// setFaults merges; this puts every switch back to its default.
+const clearFaults = () => ex.setFaults({ latencyMs: 0, errorAfterAccept: 0, errorStatus: 503, dropAfterAccept: 0, rateLimitNext: 0, retryAfterS: 10, banNext: 0, clockSkewMs: 0, partialFill: null, lateLandingMs: 0 });
 const orderPosts = () => ex.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order');
 async function flat(l) {
   const p = await l.getPosition(SYM);
   if (p) await l.closePosition(SYM);
-  ex.setFaults({});
+  clearFaults();
 }
 function coded(code) {
   return (e) => {
@@ -123,12 +125,15 @@ describe('LiveExecutor on the local exchange', () => {
 
   test('A2: an order that lands late is reported unknown, then reconciled once', async () => {
     const l = live({ resolveAttempts: 2, timeoutMs: 2000 });
-    ex.setFaults({ dropAfterAccept: 1, lateLandingMs: 60_000 });
+    const posts = orderPosts().length;
+    ex.setFaults({ dropAfterAccept: 1, lateLandingMs: 3000 });
     const err = await l.placeMarketOrder({ symbol: SYM, side: 'buy', amount: 0.01 }).catch((e) => e);
     coded('EXECUTION_STATUS_UNKNOWN')(err);
     assert.equal(err.name, 'NetworkError');
     assert.match(err.clientOrderId, /^iftb-/);
-    ex.setFaults({});
+    assert.equal(orderPosts().length, posts + 1, 'not re-sent');
+    clearFaults();
+    await new Promise((r) => setTimeout(r, 3000));
     const rec = await l.reconcile();
     assert.deepEqual(rec.stillUnknown, []);
     assert.equal(rec.updated.filter((o) => o.id === err.clientOrderId).length, 1, JSON.stringify(rec));
@@ -140,7 +145,7 @@ describe('LiveExecutor on the local exchange', () => {
     const l = live();
     ex.setFaults({ partialFill: '0.5' });
     const o = await l.placeLimitOrder({ symbol: SYM, side: 'buy', amount: 0.02, price: 50100 });
-    ex.setFaults({});
+    clearFaults();
     assert.equal(o.filledAmount, 0.01, JSON.stringify(o));
     if (o.status === 'pending') {
       const c = await l.cancelOrder(o.id);
@@ -167,7 +172,7 @@ describe('LiveExecutor on the local exchange', () => {
     const n = ex.requests().length;
     await assert.rejects(l.placeMarketOrder({ symbol: SYM, side: 'buy', amount: 0.01 }), coded('IP_BANNED'));
     assert.equal(ex.requests().length, n, 'no request while banned');
-    ex.setFaults({});
+    clearFaults();
   });
 
   test('B3: the weight header is tracked', async () => {
@@ -183,13 +188,14 @@ describe('LiveExecutor on the local exchange', () => {
     assert.ok(b.walletBalance > 0);
     const off = l.getRateLimitStatus().clockOffsetMs;
     assert.ok(Math.abs(off - 20_000) < 1000, `offset ${off}`);
-    ex.setFaults({});
+    clearFaults();
   });
 });
 
 describe('OrderExecutor({ paperMode: false })', () => {
   test('runs the same decisions live: validation, SL/TP, status, emergency close', async () => {
     ex.setPrice('BTCUSDT', 50000);
+    await flat(live());
     const logs = [];
     const exe = new OrderExecutor({ paperMode: false, exchange: 'binance-usdm', apiKey: ex.apiKey, apiSecret: ex.apiSecret, baseUrl: ex.url, cacheTtlMs: 0, maxLeverage: 5, maxPositionSize: 0.5, logger: (r) => logs.push(r) });
     assert.equal(exe.mode, 'live');

@@ -725,7 +725,8 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
     }
 
     /// Close every open position at the market (cancelling their protective orders) and
-    /// cancel every other pending order. Returns the closing orders.
+    /// cancel every other pending order (resting entries included). Returns the closing
+    /// orders.
     ///
     /// # Errors
     /// Venue failures (live); each position is attempted.
@@ -770,20 +771,24 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
                 }
             }
         }
-        let pending: Vec<String> = self
-            .state
-            .borrow()
-            .pending_protection
-            .keys()
-            .cloned()
-            .collect();
-        for id in pending {
+        // Then every order still resting: entries waiting to fill, and protective orders
+        // of positions that are gone.
+        for id in self.venue.open_order_ids() {
             if self
                 .venue
                 .find_order(&id)
                 .is_some_and(|o| o.status == OrderStatus::Pending)
             {
-                self.cancel_order(&id).await?;
+                if let Err(e) = self.cancel_order(&id).await {
+                    self.log(
+                        LogLevel::Error,
+                        "emergencyClose",
+                        format!("could not cancel: {e}"),
+                        Some(&id),
+                        None,
+                    );
+                    first_err.get_or_insert(e);
+                }
             }
         }
         self.state.borrow_mut().pending_protection.clear();

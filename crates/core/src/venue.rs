@@ -64,6 +64,8 @@ pub trait ExecutionVenue {
     fn last_price(&self, symbol: &Symbol) -> Option<Decimal>;
     /// A known order by id.
     fn find_order(&self, id: &str) -> Option<Order>;
+    /// Ids of every pending order (resting entries and protective orders).
+    fn open_order_ids(&self) -> Vec<String>;
 }
 
 /// The paper engine as a venue. Its calls complete at once, so the cell is borrowed only
@@ -108,6 +110,9 @@ impl ExecutionVenue for PaperVenue {
     }
     fn find_order(&self, id: &str) -> Option<Order> {
         self.borrow().order(id).cloned()
+    }
+    fn open_order_ids(&self) -> Vec<String> {
+        self.borrow().open_orders().map(|o| o.id.clone()).collect()
     }
 }
 

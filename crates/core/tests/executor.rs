@@ -389,8 +389,20 @@ fn emergency_close_with_several_positions() {
     }))
     .unwrap();
     assert_eq!(pending.status, OrderStatus::Pending);
+    // A plain resting limit (no SL/TP waiting on it) is cancelled too.
+    let plain = run(ex.execute(&ExecutionRequest {
+        order_type: EntryType::Limit,
+        symbol: "XRP/USDT".into(),
+        ..long("100", "1.5")
+    }))
+    .unwrap();
+    assert_eq!(plain.status, OrderStatus::Pending);
     let closed = run(ex.emergency_close_all()).unwrap();
     assert_eq!(closed.len(), 3);
+    assert_eq!(
+        ex.venue().borrow().order(&plain.id).unwrap().status,
+        OrderStatus::Cancelled
+    );
     assert!(closed
         .iter()
         .all(|o| o.status == OrderStatus::Filled && o.reduce_only));

@@ -255,4 +255,11 @@ impl<T: Transport> ExecutionVenue for LiveClient<T> {
     fn find_order(&self, id: &str) -> Option<Order> {
         self.order(id)
     }
+    fn open_order_ids(&self) -> Vec<String> {
+        self.orders()
+            .into_iter()
+            .filter(|o| o.status == OrderStatus::Pending)
+            .map(|o| o.id)
+            .collect()
+    }
 }
