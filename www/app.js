@@ -287,6 +287,10 @@ function onEvent(ev) {
   }
 }
 
+/** "takeProfit" → "take-profit", "positionClosed" → "position closed". */
+const words = (code) => ({ takeProfit: 'take-profit', stopLoss: 'stop-loss', order: 'by order' })[code]
+  ?? String(code).replace(/([A-Z])/g, ' $1').toLowerCase();
+
 function describeEvent(ev) {
   const sym = ev.symbol ?? '';
   const fp = fmtPrice(sym);
@@ -294,12 +298,12 @@ function describeEvent(ev) {
   switch (ev.type) {
     case 'orderAccepted': return `Order ${ev.orderId} accepted: ${ev.orderType.replace('_', '-')} ${ev.side} ${a}`;
     case 'orderFilled': return `Order ${ev.orderId} filled: ${ev.side} ${a} at ${fp(ev.price)}, fee ${F.money(ev.fee)} USDT (${ev.liquidity})`;
-    case 'orderCancelled': return `Order ${ev.orderId} cancelled${ev.reason ? ` (${ev.reason.replace(/([A-Z])/g, ' $1').toLowerCase()})` : ''}`;
+    case 'orderCancelled': return `Order ${ev.orderId} cancelled${ev.reason ? ` (${words(ev.reason)})` : ''}`;
     case 'orderFailed': return `Order ${ev.orderId} failed: ${ev.reason ?? ev.errorMessage ?? ''}`;
     case 'positionOpened': return `${sym} ${ev.side} opened: ${a} at ${fp(ev.entryPrice)}, ${ev.leverage}x`;
     case 'positionIncreased': return `${sym} ${ev.side} increased to ${a}, average entry ${fp(ev.entryPrice)}`;
     case 'positionReduced': return `${sym} ${ev.side} reduced to ${a}, realized ${F.money(ev.realizedPnl, true)} USDT`;
-    case 'positionClosed': return `${sym} ${ev.side} closed (${ev.reason}), realized ${F.money(ev.realizedPnl, true)} USDT`;
+    case 'positionClosed': return `${sym} ${ev.side} closed (${words(ev.reason)}), realized ${F.money(ev.realizedPnl, true)} USDT`;
     case 'positionLiquidated': return `${sym} ${ev.side} LIQUIDATED at ${fp(ev.price)}, realized ${F.money(ev.realizedPnl, true)} USDT`;
     case 'stopLossTriggered': return `${sym} stop-loss triggered at ${fp(ev.price)}`;
     case 'takeProfitTriggered': return `${sym} take-profit triggered at ${fp(ev.price)}`;
@@ -389,8 +393,11 @@ function positionRow(sym) {
     tr, side: cell('side'), size: cell('num'), entry: cell('num'), mark: cell('num'), pnl: cell('num'),
     liq: cell('num'), margin: cell('num'),
   };
+  const labels = { side: 'Side', size: 'Size', entry: 'Entry', mark: 'Mark', pnl: 'Unrealized PnL', liq: 'Liq. price', margin: 'Margin' };
+  for (const [k, label] of Object.entries(labels)) r[k].dataset.label = label;
   for (const kind of ['stopLoss', 'takeProfit']) {
-    const td = cell();
+    const td = cell('wide');
+    td.dataset.label = kind === 'stopLoss' ? 'Stop-loss' : 'Take-profit';
     const form = document.createElement('form');
     form.className = 'edit';
     const input = document.createElement('input');
@@ -426,7 +433,7 @@ function positionRow(sym) {
     });
     r[kind] = input;
   }
-  const act = cell();
+  const act = cell('wide');
   const close = document.createElement('button');
   close.type = 'button';
   close.className = 'ghost small';
@@ -475,13 +482,14 @@ function renderPositions(positions) {
     }
   }
   $('positions-empty').hidden = positions.length > 0;
+  $('positions').hidden = positions.length === 0;
   $('positions-empty').textContent = ex() ? 'No open positions. Use the order ticket to open one.' : 'Not connected to a live account.';
   $('positions-count').textContent = positions.length ? `(${positions.length})` : '';
 }
 
 const TYPE_LABEL = { market: 'Market', limit: 'Limit', stop_loss: 'Stop-loss', take_profit: 'Take-profit' };
 
-function table(columns, rowsData, emptyText) {
+function table(columns, rowsData, emptyText, cls = '') {
   if (!rowsData.length) {
     const p = document.createElement('p');
     p.className = 'empty muted';
@@ -489,6 +497,7 @@ function table(columns, rowsData, emptyText) {
     return p;
   }
   const t = document.createElement('table');
+  t.className = cls;
   const head = t.createTHead().insertRow();
   for (const c of columns) {
     const th = document.createElement('th');
@@ -503,6 +512,8 @@ function table(columns, rowsData, emptyText) {
     for (const c of columns) {
       const td = tr.insertCell();
       if (c.num) td.className = 'num';
+      if (c.label) td.dataset.label = c.label;
+      else td.className = 'wide';
       const v = c.value(r);
       if (v instanceof Node) td.append(v);
       else td.textContent = v ?? '–';
@@ -556,7 +567,7 @@ function renderTables(disconnected = false) {
       b.addEventListener('click', () => cancelOrder(o.id));
       return b;
     } },
-  ], pending, none ?? 'No open orders. Limit orders and stop-loss / take-profit orders wait here.'));
+  ], pending, none ?? 'No open orders. Limit orders and stop-loss / take-profit orders wait here.', 'cards'));
 
   $('pane-history').replaceChildren(historyNote(S.orders.length - pending.length), table([
     { label: 'Time', value: (o) => F.time(o.timestamp) },
@@ -640,6 +651,7 @@ function renderFeedStatus() {
     return;
   }
   const k = f.view(1)[0];
+  $('feed-status').dataset.last = String(f.last);
   const when = k ? F.utcTime(k.t) : '';
   const fp = fmtPrice(S.selected);
   if (f.source === 'replay') {
@@ -740,9 +752,11 @@ async function submitTicket(e) {
         showTicketError({ code: /insufficient balance/i.test(o.errorMessage ?? '') ? 'INSUFFICIENT_BALANCE' : 'ORDER_FAILED', message: o.errorMessage ?? 'order failed' });
       } else if (o.status === 'filled') {
         $('ticket-result').textContent = `${what} filled at ${fp(o.filledPrice)} · fee ${F.money(o.fee)} USDT`;
+        if (t.action !== 'close') $('stopLoss').value = $('takeProfit').value = '';
         if (t.action === 'close') $('amount').value = $('amount-unit').value === 'pct' ? '100' : '';
       } else {
         $('ticket-result').textContent = `${what}: limit order ${o.id} waiting at ${fp(o.price)}`;
+        $('stopLoss').value = $('takeProfit').value = '';
       }
     } catch (err) {
       if (!err?.code) throw err;
@@ -1050,6 +1064,8 @@ function setMode(mode) {
   $('market-panel').hidden = live;
   $('settings-panel').hidden = live;
   $('ticket-panel').hidden = live && !S.live;
+  if (S.live) document.body.dataset.liveReady = '1';
+  else delete document.body.dataset.liveReady;
   if (live) setPlaying(false);
   S.events = [];
   S.lastSeq = 0;
