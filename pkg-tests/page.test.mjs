@@ -592,6 +592,26 @@ test('live mode: clearly marked; a proxy that is not running, a bad token and a 
   }
 });
 
+test('when browser storage is full the page says so, and offers the export', { skip }, async (t) => {
+  const { page, errors } = await open(t);
+  try {
+    // From now on every localStorage write fails as a full quota does.
+    await page.evaluate(() => {
+      Storage.prototype.setItem = () => {
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      };
+    });
+    await order(page, { amount: '0.01', leverage: 1 });
+    await waitText(page, '#banner', /Browser storage is full, so the account is NOT being saved\. Export it to a file to keep it\./);
+    assert.equal(await page.isVisible('#banner button'), true);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#banner button')]);
+    assert.match(download.suggestedFilename(), /^iftb-paper-account-/);
+    noConsoleErrors(errors);
+  } finally {
+    await shot(page, 'storage-full');
+  }
+});
+
 test('narrow mobile screen: everything fits the width, and a trade works', { skip }, async (t) => {
   const { page, errors } = await open(t, { viewport: { width: 390, height: 844 } });
   try {

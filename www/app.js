@@ -153,12 +153,14 @@ function ensureFeed(sym) {
 /** A different default seed per symbol, so markets do not move in lock-step. */
 const seedFor = (sym) => 42 + SYMBOLS.indexOf(sym);
 
-/** One tick of every market. */
+/** One tick of every market; true when the engine reported events (fills, triggers...). */
 function tickAll() {
+  let events = false;
   for (const [sym, f] of Object.entries(S.feeds)) {
     const p = f.next();
-    if (p !== null) S.paper.updatePrice(sym, p);
+    if (p !== null && S.paper.updatePrice(sym, p).length) events = true;
   }
+  return events;
 }
 
 function marketState() {
@@ -194,12 +196,13 @@ function frame() {
     lastFrame = now;
     const n = Math.min(Math.floor(owed), 400);
     owed -= Math.floor(owed);
-    for (let i = 0; i < n; i++) tickAll();
+    let events = false;
+    for (let i = 0; i < n; i++) events = tickAll() || events;
     if (S.feeds[S.selected]?.ended) {
       setPlaying(false);
       toast('End of the historical data: press Restart, or switch this symbol to simulated prices.');
     }
-    if (n) await settle(false);
+    if (n) await settle(events);
   }).catch(fatal).finally(() => {
     if (S.playing) timer = setTimeout(frame, 40);
   });
@@ -255,7 +258,7 @@ function persist(force = false) {
   const r = store.save({ snapshot: S.snapshot, market: marketState() });
   S.lastSaveAt = now;
   if (r.ok) {
-    S.lastSaveMs = r.ms;
+    S.lastSaveMs = performance.now() - now; // snapshot + JSON + setItem
     $('storage-info').textContent = `Saved in this browser after every change (${F.num(r.bytes / 1024, 1, 1)} KB).`;
     if ($('banner').dataset.kind === 'storage') hideBanner();
   } else {
