@@ -136,6 +136,7 @@ test('full cycle: market long with SL/TP, the feed plays until the take-profit f
   try {
     assert.equal(await exact(page, '#st-balance'), '10000');
     assert.match(await text(page, '#mode-badge'), /PAPER/);
+    assert.ok(Number(await page.getAttribute('#chart', 'data-candles')) >= 100, 'the chart is full of candles');
     const last = await lastPrice(page);
     assert.ok(last > 10000, `BTC replay price expected, got ${last}`);
     // In the bundled data the price rises 0.3% about 9 candles after the start and never
@@ -397,6 +398,7 @@ test('settings: new limits and fees start a new account; a bad value is explaine
     await page.click('#apply-settings');
     await confirm(page, true);
     await waitText(page, '#st-balance', /^5,000\.00$/);
+    assert.ok(Number(await page.getAttribute('#chart', 'data-candles')) >= 100, 'the chart still fills its width');
     assert.equal(await page.getAttribute('#leverage', 'max'), '10');
     await order(page, { amount: '0.1', leverage: 8 });
     await waitText(page, '#ticket-result', /filled/);
@@ -586,6 +588,8 @@ test('live mode: clearly marked; a proxy that is not running, a bad token and a 
     assert.equal(await page.isVisible('#live-banner'), false);
     assert.equal(await page.isVisible('#ticket-panel'), true);
     await waitText(page, '#st-balance', /^10,000\.00$/);
+    assert.equal(await page.isVisible('#market-panel'), true);
+    assert.ok(Number(await page.getAttribute('#chart', 'data-candles')) >= 100, 'the chart refills its width after being hidden');
     noConsoleErrors(errors);
   } finally {
     await shot(page, 'live-back-to-paper');
@@ -623,6 +627,8 @@ test('narrow mobile screen: everything fits the width, and a trade works', { ski
     assert.ok(scroll <= inner, `page is ${scroll}px wide on a ${inner}px screen`);
     const box = await page.locator('#chart').boundingBox();
     assert.ok(box.width > 300 && box.height > 200, `chart ${box.width}x${box.height}`);
+    const drawn = Number(await page.getAttribute('#chart', 'data-candles'));
+    assert.ok(drawn >= 30 && drawn <= 60, `${drawn} candles on a ${box.width}px chart`);
     noConsoleErrors(errors);
   } finally {
     await shot(page, 'mobile');

@@ -641,6 +641,7 @@ function renderChart() {
   }
   const candles = S.mode === 'paper' && f ? f.view(chart.view.capacity()) : [];
   chart.view.draw({ candles, lines, fmt: fp, empty: 'No prices yet' });
+  $('chart').dataset.candles = String(candles.length);
   const last = f?.last;
   const parts = [`${sym} price chart. Last price ${fp(last)} USDT.`];
   if (p) parts.push(`Open ${p.side} ${F.qty(p.amount)} from ${fp(p.entryPrice)}; stop-loss ${fp(p.stopLoss)}; take-profit ${fp(p.takeProfit)}; liquidation ${fp(p.liquidationPrice)}.`);

@@ -43,8 +43,9 @@ export class CandleChart {
     this.ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   }
 
-  /** How many candles fit at a readable width. */
+  /** How many candles fit at a readable width (measured now: the layout may have changed). */
   capacity() {
+    this.resize();
     return Math.max(20, Math.floor((this.width - 80) / 7));
   }
 
