@@ -328,7 +328,8 @@ async function refresh() {
     return;
   }
   S.status = await e.getAccountStatus();
-  const fresh = await e.getEvents(S.lastSeq);
+  // (A live executor may not keep an event log or fills; the page then shows what it has.)
+  const fresh = e.getEvents ? await e.getEvents(S.lastSeq) : [];
   if (fresh.length) {
     S.lastSeq = fresh[fresh.length - 1].seq;
     S.events.push(...fresh);
@@ -337,7 +338,7 @@ async function refresh() {
   }
   if (S.tablesDirty) {
     S.orders = await e.getOrders();
-    S.fills = await e.getFills();
+    S.fills = e.getFills ? await e.getFills() : [];
   }
   renderAccount(S.status);
   renderPositions(S.status.positions);
