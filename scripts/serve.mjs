@@ -17,6 +17,8 @@ const MIME = {
   '.png': 'image/png',
   '.ico': 'image/x-icon',
   '.map': 'application/json; charset=utf-8',
+  '.csv': 'text/csv; charset=utf-8',
+  '.md': 'text/markdown; charset=utf-8',
 };
 
 /** Map a URL path to a file under www/ or pkg/, or null if it escapes them. */

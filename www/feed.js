@@ -1,0 +1,224 @@
+// Market-data feeds for the simulator, both offline and deterministic:
+// - ReplayFeed: historical candles bundled with the page (www/data/*.csv);
+// - SimFeed: a seeded random walk (same seed, same prices, on every machine).
+// A feed turns candles into ticks: open, then low/high in the order the candle most
+// plausibly took (low first for a rising candle), then close. Every tick is one
+// executor.updatePrice() call, so stops and take-profits inside a candle's range fire.
+// No DOM here: this module also runs under Node (pkg-tests/page-units.test.mjs).
+
+export const TICKS_PER_CANDLE = 4;
+export const CANDLE_MS = 5 * 60 * 1000;
+/** Candles already on the chart when a feed starts (not sent to the engine). */
+export const WARMUP = 150;
+
+/** Parse `timestamp_ms,open,high,low,close[,volume]` CSV into candles (numbers). */
+export function parseCandles(text) {
+  const out = [];
+  for (const line of text.split(/\r?\n/)) {
+    if (!line || !/^\d/.test(line)) continue; // header, blank lines
+    const [t, o, h, l, c, v] = line.split(',').map(Number);
+    if ([t, o, h, l, c].some((x) => !Number.isFinite(x))) throw new Error(`bad candle line: ${line}`);
+    out.push({ t, o, h, l, c, v: Number.isFinite(v) ? v : 0 });
+  }
+  return out;
+}
+
+/** The four tick prices a candle is replayed as. */
+export function candlePath(k) {
+  return k.c >= k.o ? [k.o, k.l, k.h, k.c] : [k.o, k.h, k.l, k.c];
+}
+
+/** A candle being formed from the first `n` ticks of `path`. */
+function partial(t, path, n) {
+  const seen = path.slice(0, n);
+  return { t, o: seen[0], h: Math.max(...seen), l: Math.min(...seen), c: seen[n - 1], v: 0, partial: n < path.length };
+}
+
+/** Replay of bundled candles. State: { index, tick } (the candle being formed, ticks sent). */
+export class ReplayFeed {
+  constructor(symbol, dataset, candles, state = {}) {
+    this.symbol = symbol;
+    this.source = 'replay';
+    this.dataset = dataset;
+    this.candles = candles;
+    this.index = Math.min(state.index ?? WARMUP, candles.length);
+    this.tick = state.tick ?? 0; // ticks of candles[index] already sent
+  }
+
+  get ended() {
+    return this.index >= this.candles.length;
+  }
+
+  /** Price of the next tick, or null at the end of the data. */
+  next() {
+    if (this.ended) return null;
+    const path = candlePath(this.candles[this.index]);
+    const price = path[this.tick];
+    this.tick += 1;
+    if (this.tick === path.length) {
+      this.index += 1;
+      this.tick = 0;
+    }
+    return price;
+  }
+
+  /** The last price sent (or the warm-up close before the first tick). */
+  get last() {
+    if (this.tick > 0) return candlePath(this.candles[this.index])[this.tick - 1];
+    return this.candles[Math.max(0, this.index - 1)]?.c ?? null;
+  }
+
+  /** The last `n` candles, the one being formed included. */
+  view(n) {
+    const done = this.candles.slice(Math.max(0, this.index - n), this.index);
+    if (this.tick > 0) {
+      const k = this.candles[this.index];
+      done.push(partial(k.t, candlePath(k), this.tick));
+      if (done.length > n) done.shift();
+    }
+    return done;
+  }
+
+  get position() {
+    return { done: this.index, total: this.candles.length };
+  }
+
+  state() {
+    return { source: 'replay', dataset: this.dataset, index: this.index, tick: this.tick };
+  }
+}
+
+/** mulberry32: a small, well-mixed 32-bit PRNG; the whole state is one integer. */
+export function mulberry32(state) {
+  let a = state >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return next;
+}
+
+/** Decimal places of a step like "0.01" (→ 2) or "1" (→ 0). */
+export function decimalsOf(step) {
+  const s = String(step);
+  const i = s.indexOf('.');
+  return i < 0 ? 0 : s.length - i - 1;
+}
+
+/** Round to the tick size; returns a number whose shortest text is the rounded decimal. */
+export function roundToTick(price, tick) {
+  const t = Number(tick);
+  return Number((Math.round(price / t) * t).toFixed(decimalsOf(tick)));
+}
+
+export const SIM_T0 = Date.UTC(2024, 0, 1);
+
+/**
+ * Seeded geometric random walk. Each candle is four ticks: open (= previous close) and three
+ * steps of volatility vol/√3, so one candle moves about `vol` (a fraction, 0.003 = 0.3%).
+ * State: { seed, vol, start, tickSize, ticks } — ticks sent after the warm-up; the prices are
+ * regenerated from the seed on restore, so the state stays a few numbers.
+ */
+export class SimFeed {
+  constructor(symbol, { seed, vol = 0.003, start, tickSize = '0.01', ticks = 0 }) {
+    this.symbol = symbol;
+    this.source = 'sim';
+    this.seed = seed >>> 0;
+    this.vol = vol;
+    this.start = start;
+    this.tickSize = String(tickSize);
+    this.rand = mulberry32(this.seed);
+    this.candles = [];
+    this.pending = null; // { t, path } of the candle being sent
+    this.sent = 0; // ticks of `pending` already sent
+    this.ticks = 0;
+    this.spare = null;
+    for (let i = 0; i < WARMUP; i++) this.candles.push(this.makeCandle());
+    for (let i = 0; i < ticks; i++) this.next();
+  }
+
+  gauss() {
+    if (this.spare !== null) {
+      const s = this.spare;
+      this.spare = null;
+      return s;
+    }
+    const u = 1 - this.rand();
+    const v = this.rand();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
+  makePath() {
+    const prev = this.candles.length ? this.candles[this.candles.length - 1].c : roundToTick(this.start, this.tickSize);
+    const path = [prev];
+    let p = prev;
+    const sigma = this.vol / Math.sqrt(TICKS_PER_CANDLE - 1);
+    for (let i = 1; i < TICKS_PER_CANDLE; i++) {
+      p *= Math.exp(sigma * this.gauss());
+      const min = Number(this.tickSize);
+      path.push(Math.max(min, roundToTick(p, this.tickSize)));
+    }
+    return path;
+  }
+
+  makeCandle() {
+    const path = this.makePath();
+    const t = SIM_T0 + this.candles.length * CANDLE_MS;
+    return { ...partial(t, path, path.length), partial: false };
+  }
+
+  get ended() {
+    return false;
+  }
+
+  next() {
+    if (!this.pending) this.pending = { t: SIM_T0 + this.candles.length * CANDLE_MS, path: this.makePath() };
+    const price = this.pending.path[this.sent];
+    this.sent += 1;
+    this.ticks += 1;
+    if (this.sent === this.pending.path.length) {
+      this.candles.push({ ...partial(this.pending.t, this.pending.path, this.sent), partial: false });
+      this.pending = null;
+      this.sent = 0;
+    }
+    return price;
+  }
+
+  get last() {
+    if (this.pending) return this.pending.path[this.sent - 1];
+    return this.candles[this.candles.length - 1].c;
+  }
+
+  view(n) {
+    const out = this.candles.slice(-n);
+    if (this.pending) {
+      out.push(partial(this.pending.t, this.pending.path, this.sent));
+      if (out.length > n) out.shift();
+    }
+    return out;
+  }
+
+  get position() {
+    return { done: this.candles.length - WARMUP, total: null };
+  }
+
+  state() {
+    return { source: 'sim', seed: this.seed, vol: this.vol, start: this.start, tickSize: this.tickSize, ticks: this.ticks };
+  }
+}
+
+/** Rebuild a feed from its saved state. `datasets` maps a dataset name to its candles. */
+export function feedFromState(symbol, state, datasets) {
+  if (state?.source === 'replay') {
+    const candles = datasets[state.dataset];
+    if (!candles) throw new Error(`no bundled data set ${state.dataset}`);
+    return new ReplayFeed(symbol, state.dataset, candles, state);
+  }
+  if (state?.source === 'sim') return new SimFeed(symbol, state);
+  throw new Error(`unknown feed ${JSON.stringify(state)}`);
+}
