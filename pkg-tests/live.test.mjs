@@ -63,6 +63,7 @@ describe('LiveExecutor on the local exchange', () => {
     assert.equal(fetched.status, 'filled');
     const close = await l.closePosition(SYM);
     assert.equal(close.status, 'filled');
+    assert.deepEqual(l.getOrders().filter((o) => o.status === 'pending'), [], 'SL/TP of the closed position cancelled');
     assert.equal(close.side, 'sell');
     assert.equal(await l.getPosition(SYM), null);
     const after = await l.getBalance();

@@ -143,13 +143,23 @@ impl<T: Transport> LiveClient<T> {
             client_id: self.new_client_id(),
         };
         let order = self.place(spec, None).await?;
+        // With the position gone, its protective and reduce-only orders are moot: cancel
+        // them (a failure here is not a failure of the close).
+        let moot: Vec<String> = self
+            .orders()
+            .into_iter()
+            .filter(|o| {
+                &o.symbol == symbol
+                    && o.status == OrderStatus::Pending
+                    && (o.reduce_only || o.close_position)
+            })
+            .map(|o| o.id)
+            .collect();
+        for id in moot {
+            let _ = self.cancel(&id).await;
+        }
         for sl in [true, false] {
-            if let Some((id, _)) = self.protection_order(symbol, sl) {
-                // Closing the position makes a closePosition order moot; a failure here is
-                // not a failure of the close.
-                let _ = self.cancel(&id).await;
-                self.set_protection_order(symbol, sl, None);
-            }
+            self.set_protection_order(symbol, sl, None);
         }
         Ok(order)
     }
