@@ -239,6 +239,17 @@ export async function startExchange(options = {}) {
     if (timer) clearInterval(timer);
     timer = null;
   }
+  /** Fresh accounts and faults; the old wasm object is freed (its memory is not GC'd). */
+  function reset() {
+    stopFeed();
+    const old = exchange;
+    exchange = new LocalExchange(config);
+    old.free();
+    ticks = 0;
+    feedState.ticks = 0;
+    feedState.position = 0;
+    startFeed();
+  }
   startFeed();
 
   // ---- control endpoints -------------------------------------------------------------
@@ -267,9 +278,7 @@ export async function startExchange(options = {}) {
         return sendJson(res, 200, Object.fromEntries(Object.keys(prices).map((s) => [s, exchange.getPrice(s)])));
       }
       case 'POST /_iftb/reset':
-        stopFeed();
-        exchange = new LocalExchange(config);
-        startFeed();
+        reset();
         return sendJson(res, 200, { reset: true });
       default:
         return sendJson(res, 404, { error: `unknown control endpoint ${route}` });
@@ -340,11 +349,7 @@ export async function startExchange(options = {}) {
     requests: () => exchange.requests(),
     clearRequests: () => exchange.clearRequests(),
     state: () => exchange.state(),
-    reset() {
-      stopFeed();
-      exchange = new LocalExchange(config);
-      startFeed();
-    },
+    reset,
     async close() {
       if (closed) return;
       closed = true;
@@ -353,6 +358,7 @@ export async function startExchange(options = {}) {
         server.close(() => resolve());
         server.closeAllConnections?.();
       });
+      exchange.free();
     },
   };
 }
