@@ -1,4 +1,4 @@
-// The runnable examples: examples/test-executor.mjs and examples/trading-loop.mjs (incl. Ctrl-C).
+// The runnable examples: test-executor.mjs, trading-loop.mjs (incl. Ctrl-C) and live-futures.mjs.
 //   npm run build && node --test pkg-tests/examples.test.mjs
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -88,4 +88,22 @@ test('trading loop: Ctrl-C (SIGINT) closes every position and exits 0', { timeou
   assert.equal(m[1], open);
   assert.ok(Number(m[1]) >= 1);
   assert.match(r.stdout.slice(m.index), /Final balance: \$\d+\.\d\d/);
+});
+
+test('node examples/live-futures.mjs (live mode on a local exchange it starts)', { timeout: 60_000 }, async () => {
+  const r = await run('examples/live-futures.mjs');
+  assert.equal(r.code, 0, `exit ${r.code}\n${tail(r.stdout)}\n${r.stderr}`);
+  const lines = [
+    /^entry +buy 0\.01 BTC\/USDT market → filled @ \d+/m,
+    /^protection +sell 0\.01 BTC\/USDT stop_loss → pending \| sell 0\.01 BTC\/USDT take_profit → pending/m,
+    /^cancelled +buy 0\.01 BTC\/USDT limit → cancelled/m,
+    /^position +long 0\.01 @ \d+, leverage 5x, liq \d/m,
+    /^closed +sell 0\.01 BTC\/USDT market → filled/m,
+    /^position +null/m,
+    /^executor +buy 0\.01 BTC\/USDT market → filled/m,
+    /^status +mode live, positions 1,/m,
+    /^emergency +sell 0\.01 BTC\/USDT market → filled/m,
+    /^status +positions 0$/m,
+  ];
+  for (const re of lines) assert.match(r.stdout, re);
 });
