@@ -248,6 +248,18 @@ impl Credentials {
     pub fn verify(&self, payload: &str, signature: &str) -> bool {
         verify_hmac_sha256_hex(self.secret.as_bytes(), payload.as_bytes(), signature)
     }
+    /// `text` with every occurrence of the secret and the API key replaced by `[REDACTED]`
+    /// (a last line of defence for log output).
+    #[must_use]
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for s in [self.secret.as_str(), self.api_key.as_str()] {
+            if !s.is_empty() && out.contains(s) {
+                out = out.replace(s, "[REDACTED]");
+            }
+        }
+        out
+    }
     /// Whether `text` contains the secret (used by tests and by output scrubbing).
     #[must_use]
     pub fn leaks_in(&self, text: &str) -> bool {
@@ -298,7 +310,8 @@ mod tests {
     #[test]
     fn form_round_trip_and_errors() {
         let mut p = Params::new();
-        p.push("symbols", "[\"BTCUSDT\",\"ETH USDT\"]").push("a", "b&c=d");
+        p.push("symbols", "[\"BTCUSDT\",\"ETH USDT\"]")
+            .push("a", "b&c=d");
         let enc = p.encode();
         assert_eq!(parse_form(&enc, 10).unwrap(), p);
         assert!(parse_form("a=%zz", 10).is_err());
