@@ -9,10 +9,14 @@ pub mod error;
 mod host;
 mod order_executor;
 mod paper_trader;
+#[cfg(feature = "server")]
+mod signing_proxy;
 mod types;
 
 pub use order_executor::{convert_decision_to_request, OrderExecutor};
 pub use paper_trader::PaperTrader;
+#[cfg(feature = "server")]
+pub use signing_proxy::SigningProxy;
 
 use wasm_bindgen::prelude::*;
 

@@ -182,10 +182,12 @@ impl Upstream {
                         }
                         u
                     }
-                    Some(_) => return Err(ConfigError::Invalid(format!(
+                    Some(_) => {
+                        return Err(ConfigError::Invalid(format!(
                         "upstream {} has a fixed URL; give either a preset name or an explicit URL",
                         p.as_str()
-                    ))),
+                    )))
+                    }
                     None => p.url().to_owned(),
                 };
                 Ok(Self {

@@ -189,6 +189,8 @@ pub struct Finished {
     pub audit: Option<AuditEntry>,
     /// Upstream said -1021: the server-time offset is re-synced before the next request.
     pub resync: bool,
+    /// The proxy's own code when it answered instead of passing upstream's answer through.
+    pub error: Option<&'static str>,
 }
 
 /// Counters for `stats()`.
@@ -759,6 +761,7 @@ impl SigningProxy {
                 pass_body: false,
                 audit: (p.endpoint.kind != Kind::Read).then_some(audit),
                 resync: false,
+                error: Some(reason.code()),
             });
         }
         if matches!(upstream.status, 418 | 429) {
@@ -807,6 +810,7 @@ impl SigningProxy {
             pass_body: true,
             audit: (p.endpoint.kind != Kind::Read).then_some(audit),
             resync,
+            error: None,
         })
     }
 
@@ -838,6 +842,7 @@ impl SigningProxy {
             pass_body: false,
             audit: (p.endpoint.kind != Kind::Read).then_some(audit),
             resync: false,
+            error: Some(reason.code()),
         })
     }
 
