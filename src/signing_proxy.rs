@@ -84,7 +84,7 @@ export interface ProxyFinished {
 "#;
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct Options {
     upstream: Option<String>,
     upstream_url: Option<String>,
@@ -103,6 +103,25 @@ struct Options {
     auth_failures_per_minute: Option<u32>,
     weight_per_minute: Option<u32>,
 }
+
+const OPTION_NAMES: &[&str] = &[
+    "upstream",
+    "upstreamUrl",
+    "market",
+    "port",
+    "token",
+    "allowedOrigins",
+    "extraHosts",
+    "recvWindow",
+    "apiKey",
+    "apiSecret",
+    "dotenv",
+    "maxBodyBytes",
+    "maxParams",
+    "maxPending",
+    "authFailuresPerMinute",
+    "weightPerMinute",
+];
 
 fn config_error(e: &ConfigError) -> Error {
     Error::new("ProxyError", e.code(), &e.to_string())
@@ -246,6 +265,17 @@ impl SigningProxy {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "SigningProxyOptions")] options: JsValue,
     ) -> JsResult<SigningProxy> {
+        if options.is_object() {
+            for key in js_sys::Object::keys(&js_sys::Object::from(options.clone())).iter() {
+                let key = key.as_string().unwrap_or_default();
+                if !OPTION_NAMES.contains(&key.as_str()) {
+                    return Err(invalid(&format!(
+                        "unknown SigningProxy option {key:?} (known: {})",
+                        OPTION_NAMES.join(", ")
+                    )));
+                }
+            }
+        }
         let o: Options = serde_wasm_bindgen::from_value(options)
             .map_err(|e| invalid(&format!("SigningProxy options: {e}")))?;
         let upstream = Upstream::resolve(
@@ -357,7 +387,8 @@ impl SigningProxy {
     }
 
     /// A refusal the shell raises itself: `PROXY_BODY_TOO_LARGE`, `PROXY_HEADERS_TOO_LARGE`,
-    /// `PROXY_REQUEST_TIMEOUT`, `PROXY_BUSY`, `PROXY_METHOD_NOT_ALLOWED`, `PROXY_BAD_TARGET`.
+    /// `PROXY_REQUEST_TIMEOUT`, `PROXY_BUSY`, `PROXY_METHOD_NOT_ALLOWED`, `PROXY_BAD_TARGET`,
+    /// `PROXY_URI_TOO_LONG`, `PROXY_UPGRADE_REFUSED`, `PROXY_INTERNAL`.
     #[wasm_bindgen(js_name = shellRefusal, unchecked_return_type = "ProxyAnswer")]
     #[allow(clippy::too_many_arguments)]
     pub fn shell_refusal(

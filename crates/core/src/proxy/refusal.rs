@@ -84,6 +84,10 @@ pub enum Reason {
     },
     /// Upstream answer larger than the proxy accepts.
     UpstreamTooLarge,
+    /// A protocol upgrade (WebSocket) request.
+    UpgradeRefused,
+    /// A bug in the proxy (the answer says nothing more).
+    Internal,
 }
 
 const UNKNOWN_ORDER: &str = " The order's status is UNKNOWN: it may have been placed. Do not resend it; query it by its client order id (newClientOrderId) first.";
@@ -99,7 +103,8 @@ impl Reason {
             | Self::DuplicateParam(_)
             | Self::DuplicateHeader(_)
             | Self::BadParam(_)
-            | Self::BodyNotAllowed => 400,
+            | Self::BodyNotAllowed
+            | Self::UpgradeRefused => 400,
             Self::Unauthorized => 401,
             Self::BadHost
             | Self::OriginForbidden
@@ -117,6 +122,7 @@ impl Reason {
             | Self::UpstreamFailed { .. }
             | Self::UpstreamRedirect { .. }
             | Self::UpstreamTooLarge => 502,
+            Self::Internal => 500,
             Self::Busy => 503,
             Self::UpstreamTimeout { .. } => 504,
         }
@@ -155,6 +161,8 @@ impl Reason {
             Self::UpstreamFailed { .. } => "PROXY_UPSTREAM_FAILED",
             Self::UpstreamRedirect { .. } => "PROXY_UPSTREAM_REDIRECT",
             Self::UpstreamTooLarge => "PROXY_UPSTREAM_TOO_LARGE",
+            Self::UpgradeRefused => "PROXY_UPGRADE_REFUSED",
+            Self::Internal => "PROXY_INTERNAL",
         }
     }
 
@@ -170,6 +178,8 @@ impl Reason {
             "PROXY_METHOD_NOT_ALLOWED" => Self::MethodNotAllowed,
             "PROXY_BAD_TARGET" => Self::BadTarget("malformed request"),
             "PROXY_URI_TOO_LONG" => Self::UriTooLong,
+            "PROXY_UPGRADE_REFUSED" => Self::UpgradeRefused,
+            "PROXY_INTERNAL" => Self::Internal,
             _ => return None,
         })
     }
@@ -230,6 +240,8 @@ impl Reason {
             Self::UpstreamFailed { place } => format!("the upstream connection failed after the request was sent.{}", unknown(*place)),
             Self::UpstreamRedirect { place } => format!("upstream answered with a redirect, which the proxy never follows.{}", unknown(*place)),
             Self::UpstreamTooLarge => "upstream answer too large".into(),
+            Self::UpgradeRefused => "protocol upgrades (WebSocket) are not supported by the proxy".into(),
+            Self::Internal => "internal error in the proxy".into(),
         }
     }
 
