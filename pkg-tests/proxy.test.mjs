@@ -31,7 +31,7 @@ const SIGNATURES = new Set();
 // ---- fake upstream ---------------------------------------------------------------------
 
 /** A Binance-like upstream that records every request and verifies its signature. */
-async function fakeUpstream({ key = KEY, secret = SECRET } = {}) {
+async function fakeUpstream({ key = KEY, secret = SECRET, port = 0 } = {}) {
   const f = { requests: [], handler: null, skewMs: 0 };
   const verify = (rec) => {
     const wire = rec.method === 'POST' ? rec.body : rec.query;
@@ -85,7 +85,7 @@ async function fakeUpstream({ key = KEY, secret = SECRET } = {}) {
       res.end(out.body);
     });
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise((r) => server.listen(port, '127.0.0.1', r));
   f.url = `http://127.0.0.1:${server.address().port}`;
   f.count = () => f.requests.length;
   f.orders = () => f.requests.filter((r) => !r.path.endsWith('/time'));
@@ -512,6 +512,12 @@ test('F10 upstream hang on an order → 504 status UNKNOWN, sent once; 3xx not f
     assert.equal(r.json.orderStatus, undefined);
     const h = await call(ctx, 'GET', '/_iftb/health');
     assert.equal(h.json.ok, false);
+    // The upstream comes up: the next health check measures the clock and reports ok.
+    const back = await fakeUpstream({ port: Number(new URL(closed.url).port) });
+    const h2 = await call(ctx, 'GET', '/_iftb/health');
+    assert.equal(h2.json.ok, true, h2.text);
+    assert.equal(back.requests.map((r) => r.path).join(), '/fapi/v1/time');
+    await back.close();
   });
   await up.close();
   await evil.close();
@@ -548,11 +554,13 @@ test('F12 upstream 429/418: status, body, Retry-After and weight headers pass th
 
 test('F12 the proxy keeps its own weight budget below the IP limit', async () => {
   const up = await fakeUpstream();
+  // The budget is per clock minute: keep the whole test inside one.
+  const intoMinute = Date.now() % 60_000;
+  if (intoMinute > 55_000) await new Promise((r) => setTimeout(r, 60_100 - intoMinute));
   await withProxy(up, { weightPerMinute: 6 }, async (ctx) => {
     // Start-up time sync used 1; openOrders with a symbol weighs 1.
     let ok = 0;
     for (let i = 0; i < 5; i++) ok += (await call(ctx, 'GET', '/fapi/v1/openOrders?symbol=BTCUSDT')).status === 200 ? 1 : 0;
-    if (new Date().getSeconds() === 59) return; // the minute window may have rolled over mid-test
     assert.equal(ok, 5);
     const r = await refused(up, call(ctx, 'GET', '/fapi/v1/openOrders?symbol=BTCUSDT'), 429, 'PROXY_WEIGHT_BUDGET');
     assert.ok(Number(r.headers['retry-after']) >= 1);
@@ -594,6 +602,11 @@ test('audit log: every forwarded order with method, path, params, status and lat
     await call(ctx, 'POST', '/fapi/v1/order', { body: ORDER });
     await call(ctx, 'DELETE', '/fapi/v1/order?symbol=BTCUSDT&origClientOrderId=iftb-1');
     await call(ctx, 'GET', '/fapi/v1/openOrders');
+    const st = ctx.proxy.stats();
+    assert.equal(st.forwarded, 3);
+    assert.equal(st.upstreamStatus['200'], 3);
+    assert.equal(st.inflight, 0);
+    assert.ok(st.timeSyncs >= 1);
     const lines = ctx.audit().filter((e) => e.event === 'forward');
     assert.deepEqual(lines.map((e) => `${e.method} ${e.path} ${e.kind} ${e.status}`), [
       'POST /fapi/v1/order place 200',

@@ -271,7 +271,14 @@ export async function startProxy(options = {}) {
         if (e.code === 'aborted') return;
         return answer(res, req, shell(e.code), t0, true);
       }
-      let d = core.decide(req.method, req.url, req.rawHeaders, body, peer, Date.now());
+      const decide = () => core.decide(req.method, req.url, req.rawHeaders, body, peer, Date.now());
+      let d = decide();
+      // An authorised health check while the upstream clock is unknown or stale: measure it
+      // first, so the page sees the real connection status.
+      if (d.type === 'reply' && core.needsTimeSync(Date.now())) {
+        await syncTime();
+        d = decide();
+      }
       if (d.type !== 'forward') return answer(res, req, d, t0);
       pendingId = d.id;
       if (d.signed && core.needsTimeSync(Date.now())) {
@@ -286,7 +293,7 @@ export async function startProxy(options = {}) {
       write(res, fin.status, fin.headers, fin.body ?? r.body);
       audit(fin.audit);
       const what = r.failure ? `${fin.code}${r.detail ? ` (${r.detail})` : ''}` : 'upstream';
-      log(fin.status >= 400 || r.failure ? 'info' : 'debug',
+      log(fin.status >= 400 || r.failure || d.kind !== 'read' ? 'info' : 'debug',
         `${d.method} ${d.path} [${d.kind}] → ${fin.status} ${what} in ${r.ms} ms`);
       if (fin.resync) {
         log('info', 'upstream said -1021 (timestamp outside recvWindow): re-syncing server time');

@@ -205,8 +205,8 @@ pub struct ProxyStats {
     pub forwarded: u64,
     /// Refusals by code.
     pub refused: BTreeMap<&'static str, u64>,
-    /// Upstream answers by status.
-    pub upstream_status: BTreeMap<u16, u64>,
+    /// Upstream answers by status (`"200"`, `"429"`, …).
+    pub upstream_status: BTreeMap<String, u64>,
     /// Upstream failures (timeouts, unreachable, broken).
     pub upstream_failures: u64,
     /// Server-time syncs done.
@@ -746,7 +746,7 @@ impl SigningProxy {
         *self
             .stats
             .upstream_status
-            .entry(upstream.status)
+            .entry(upstream.status.to_string())
             .or_default() += 1;
         let place = p.endpoint.kind == Kind::Place;
         let mut audit = p.audit;
