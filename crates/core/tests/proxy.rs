@@ -1310,13 +1310,14 @@ proptest! {
         mut hdrs in header_strategy(),
         body in prop::collection::vec(any::<u8>(), 0..200),
         well_formed in any::<bool>(),
+        now in prop_oneof![Just(NOW), any::<u64>()],
     ) {
         let mut p = proxy();
         if well_formed {
             hdrs.extend(browser(&[("Content-Type", "application/x-www-form-urlencoded")]));
         }
         let before = p.pending_count();
-        let d = p.decide(&Incoming { method: &method, target: &target, headers: &hdrs, body: &body, peer: "127.0.0.1" }, NOW);
+        let d = p.decide(&Incoming { method: &method, target: &target, headers: &hdrs, body: &body, peer: "127.0.0.1" }, now);
         match d {
             Decision::Refuse(r) => {
                 prop_assert_eq!(p.pending_count(), before);
@@ -1327,6 +1328,16 @@ proptest! {
             }
             Decision::Forward(f) => {
                 prop_assert!(f.url.starts_with("http://127.0.0.1:9999/"));
+                // Whatever the clock, the answer paths do not panic either.
+                let up = HttpResponse {
+                    status: 429,
+                    headers: headers(&[("Retry-After", "99999999999999999"), ("X-MBX-USED-WEIGHT-1M", "4294967295")]),
+                    body: r#"{"code":-1021,"msg":"x"}"#.into(),
+                };
+                let mut q = proxy();
+                let g = forward(q.decide(&Incoming { method: &method, target: &target, headers: &hdrs, body: &body, peer: "127.0.0.1" }, now));
+                prop_assert!(q.finish(g.id, &up, now).is_some());
+                prop_assert!(!q.needs_time_sync(now) || now == u64::MAX);
                 if f.signed {
                     let (payload, sig) = signed_payload(&f);
                     prop_assert!(verify_hmac_sha256_hex(SECRET.as_bytes(), payload.as_bytes(), sig));

@@ -582,7 +582,7 @@ impl SigningProxy {
         let limit = self.cfg.limits.auth_failures_per_minute;
         if let Some((m, n)) = self.auth_failures.get(peer) {
             if *m == minute && *n >= limit {
-                let wait = ((minute + 1) * MINUTE_MS - now_ms).div_ceil(1000);
+                let wait = ms_to_next_minute(now_ms).div_ceil(1000);
                 return Err(Reason::AuthRateLimited(wait.max(1)));
             }
         }
@@ -603,7 +603,7 @@ impl SigningProxy {
         if e.0 != minute {
             *e = (minute, 0);
         }
-        e.1 += 1;
+        e.1 = e.1.saturating_add(1);
         Err(Reason::Unauthorized)
     }
 
@@ -652,7 +652,7 @@ impl SigningProxy {
         let budget = self.cfg.limits.weight_budget(self.cfg.upstream.market);
         if self.weight_used.saturating_add(weight) > budget {
             return Err(Reason::RateLimited {
-                retry_after_s: ((minute + 1) * MINUTE_MS - now_ms).div_ceil(1000).max(1),
+                retry_after_s: ms_to_next_minute(now_ms).div_ceil(1000).max(1),
                 banned: false,
                 budget: true,
             });
@@ -924,6 +924,11 @@ impl SigningProxy {
         add_cors(&mut r.headers, cors, &[]);
         r
     }
+}
+
+/// Milliseconds until the next clock minute (1..=60 000).
+fn ms_to_next_minute(now_ms: u64) -> u64 {
+    MINUTE_MS - now_ms % MINUTE_MS
 }
 
 /// Upstream headers the client sees unchanged.
