@@ -12,6 +12,8 @@ mod live_executor;
 mod local_exchange;
 mod order_executor;
 mod paper_trader;
+#[cfg(feature = "server")]
+mod signing_proxy;
 mod transport;
 mod types;
 
@@ -20,6 +22,8 @@ pub use live_executor::LiveExecutor;
 pub use local_exchange::LocalExchange;
 pub use order_executor::{convert_decision_to_request, OrderExecutor};
 pub use paper_trader::PaperTrader;
+#[cfg(feature = "server")]
+pub use signing_proxy::SigningProxy;
 
 use wasm_bindgen::prelude::*;
 

@@ -28,6 +28,7 @@ pub mod num;
 pub mod order;
 pub mod paper;
 pub mod position;
+pub mod proxy;
 pub mod rules;
 pub mod settings;
 pub mod snapshot;

@@ -248,6 +248,18 @@ impl Credentials {
     pub fn verify(&self, payload: &str, signature: &str) -> bool {
         verify_hmac_sha256_hex(self.secret.as_bytes(), payload.as_bytes(), signature)
     }
+    /// `text` with every occurrence of the secret and the API key replaced by `[REDACTED]`
+    /// (a last line of defence for log output).
+    #[must_use]
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for s in [self.secret.as_str(), self.api_key.as_str()] {
+            if !s.is_empty() && out.contains(s) {
+                out = out.replace(s, "[REDACTED]");
+            }
+        }
+        out
+    }
     /// Whether `text` contains the secret (used by tests and by output scrubbing).
     #[must_use]
     pub fn leaks_in(&self, text: &str) -> bool {
