@@ -574,9 +574,6 @@ test('live mode: clearly marked; a proxy that is not running, a bad token and a 
     await page.fill('#live-token', 'good-token');
     await page.click('#live-connect');
     await waitText(page, '#live-status', /Proxy connected: binance-usdm at https:\/\/testnet\.binancefuture\.com, TESTNET, clock offset 12 ms/);
-    // This build has no live executor: the page says so instead of pretending.
-    await waitText(page, '#live-error', /cannot trade live yet \(LIVE_MODE_UNAVAILABLE\)/);
-    assert.equal(await page.getAttribute('#live-error', 'data-code'), 'LIVE_MODE_UNAVAILABLE');
     await shot(page, 'live-connected');
 
     // The token is in this tab's sessionStorage only.
@@ -593,6 +590,40 @@ test('live mode: clearly marked; a proxy that is not running, a bad token and a 
     noConsoleErrors(errors);
   } finally {
     await shot(page, 'live-back-to-paper');
+  }
+});
+
+test('live mode trades through the real signing proxy into the local exchange, which verifies the signature', { skip }, async (t) => {
+  const { startExchange } = await import('../server/exchange.mjs');
+  const { startProxy } = await import('../server/proxy.mjs');
+  const os = await import('node:os');
+  const exchange = await startExchange({ port: 0, feed: 'none' });
+  t.after(() => exchange.close());
+  const origin = new URL(server.url).origin;
+  const auditLog = path.join(os.tmpdir(), `iftb-page-audit-${process.pid}.log`);
+  const proxy = await startProxy({ port: 0, upstream: 'local', upstreamUrl: exchange.url, allowedOrigins: [origin], banner: false, auditLog, stderr: { write() {} } });
+  t.after(() => proxy.close());
+  const { page, errors } = await open(t);
+  try {
+    await page.click('label[for="mode-live"]');
+    await page.fill('#live-url', proxy.url);
+    await page.fill('#live-token', proxy.token);
+    await page.click('#live-connect');
+    await waitText(page, '#live-status', /Proxy connected: binance-usdm/);
+    await page.waitForSelector('body[data-live-ready="1"]');
+    assert.equal(await page.isVisible('#ticket-panel'), true, 'the ticket trades live once connected');
+    await waitText(page, '#st-balance', /^10,000\.00$/); // the local exchange's USDT balance
+    await order(page, { action: 'long', type: 'market', amount: '0.01' });
+    await waitText(page, '#st-positions', /^1$/, 15_000);
+    const posts = exchange.requests().filter((r) => r.method === 'POST' && r.path === '/fapi/v1/order');
+    assert.equal(posts.length, 1, 'one order reached the exchange');
+    assert.equal(posts[0].status, 200, 'accepted: the exchange verified the proxy\'s signature');
+    assert.equal(posts[0].params.side, 'BUY');
+    assert.ok(!JSON.stringify(await page.evaluate(() => ({ ...localStorage, ...sessionStorage }))).includes(exchange.apiSecret), 'no secret in the page');
+    await shot(page, 'live-trade');
+    noConsoleErrors(errors);
+  } finally {
+    await shot(page, 'live-trade-end');
   }
 });
 

@@ -876,14 +876,22 @@ impl OrderExecutor {
     }
 
     /// Fills, oldest first.
+    /// (Live mode: the exchange keeps trades; this list is empty.)
     #[wasm_bindgen(js_name = getFills, unchecked_return_type = "Fill[]")]
     pub fn get_fills(&self) -> JsResult<JsValue> {
+        if let Mode::Live(_) = self.mode {
+            return Ok(js_sys::Array::new().into());
+        }
         convert::to_js(self.paper()?.venue().borrow().fills())
     }
 
     /// Events with `seq > sinceSeq`.
     #[wasm_bindgen(js_name = getEvents, unchecked_return_type = "EngineEvent[]")]
     pub fn get_events(&self, since_seq: Option<f64>) -> JsResult<JsValue> {
+        if let Mode::Live(_) = self.mode {
+            // Live mode has no engine event log (the exchange fills and triggers).
+            return Ok(js_sys::Array::new().into());
+        }
         convert::to_js(
             self.paper()?
                 .venue()

@@ -1078,10 +1078,16 @@ function setMode(mode) {
   S.fills = [];
   S.tablesDirty = true;
   document.title = `${live ? 'LIVE' : 'Paper'} · iftb-executor trading simulator`;
-  run(refresh).catch(fatal);
+  run(refresh).catch(live ? liveFail : fatal);
 }
 
 // ---------------------------------------------------------------- start-up
+
+/** A live-account call failed (exchange or proxy): say so in the live panel, keep going. */
+function liveFail(err) {
+  $('live-error').textContent = `The live account could not be read: ${err?.message ?? err}`;
+  $('live-error').dataset.code = err?.code ?? '';
+}
 
 function fatal(err) {
   console.error(err);

@@ -4,8 +4,7 @@
 //
 // Wiring for the live executor (when the package provides it): connect() calls
 //   new OrderExecutor({ paperMode: false, exchange: "binance-usdm", proxyUrl, proxyToken })
-// and hands the result to onExecutor(); today that constructor throws LIVE_MODE_UNAVAILABLE,
-// which is shown as such.
+// and hands the result to onExecutor(); the executor then trades through the proxy.
 
 export const DEFAULT_PROXY_URL = 'http://127.0.0.1:8787';
 const TOKEN_KEY = 'iftb-executor.live.token';
@@ -59,7 +58,7 @@ export async function checkProxyHealth(proxyUrl, token, { timeoutMs = 5000, fetc
   return body;
 }
 
-/** The live executor, or a coded Error (LIVE_MODE_UNAVAILABLE in this version). */
+/** The live executor (an OrderExecutor in live mode, talking to the proxy). */
 export function createLiveExecutor(OrderExecutor, { proxyUrl, proxyToken }) {
   return new OrderExecutor({ paperMode: false, exchange: 'binance-usdm', proxyUrl, proxyToken, logger: null });
 }
@@ -67,8 +66,6 @@ export function createLiveExecutor(OrderExecutor, { proxyUrl, proxyToken }) {
 /** A sentence for any live-mode error. */
 export function describeLiveError(err) {
   switch (err?.code) {
-    case 'LIVE_MODE_UNAVAILABLE':
-      return 'The proxy is reachable, but this build of iftb-executor cannot trade live yet (LIVE_MODE_UNAVAILABLE). Use paper mode.';
     case 'NETWORK_ERROR':
       return `Network error talking to the proxy: ${err.message}`;
     default:
