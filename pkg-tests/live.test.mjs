@@ -218,3 +218,32 @@ describe('OrderExecutor({ paperMode: false })', () => {
     assert.ok(logs.some((r) => r.event === 'emergencyClose'));
   });
 });
+
+describe('through the signing proxy (browser-style: the client holds no secret)', () => {
+  test('LiveExecutor with proxyUrl trades on the local exchange; refusals reach nothing upstream', async (t) => {
+    const { startProxy } = await import('../server/proxy.mjs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const proxy = await startProxy({ port: 0, upstream: 'local', upstreamUrl: ex.url, banner: false, auditLog: path.join(os.tmpdir(), `iftb-live-audit-${process.pid}.log`), stderr: { write() {} } });
+    t.after(() => proxy.close());
+    ex.setPrice('BTCUSDT', 50000);
+    const l = new LiveExecutor({ exchange: 'binance-usdm', proxyUrl: proxy.url, proxyToken: proxy.token, cacheTtlMs: 0 });
+    const o = await l.placeMarketOrder({ symbol: SYM, side: 'buy', amount: 0.01 });
+    assert.equal(o.status, 'filled');
+    const last = orderPosts().at(-1);
+    assert.equal(last.status, 200, 'the exchange verified the signature the proxy made');
+    assert.equal(last.params.newClientOrderId, o.id);
+    assert.equal((await l.getPosition(SYM)).amount, 0.01);
+    assert.equal((await l.closePosition(SYM)).status, 'filled');
+    const n = ex.requests().length;
+    const bad = await fetch(`${proxy.url}/fapi/v1/order?symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01&signature=abc`, { method: 'POST', headers: { authorization: `Bearer ${proxy.token}` } });
+    assert.equal(bad.status, 400);
+    const noToken = await fetch(`${proxy.url}/fapi/v2/balance`);
+    assert.equal(noToken.status, 401);
+    const withdraw = await fetch(`${proxy.url}/sapi/v1/capital/withdraw/apply?coin=BTC`, { method: 'POST', headers: { authorization: `Bearer ${proxy.token}` } });
+    assert.equal(withdraw.status, 403);
+    assert.equal(ex.requests().length, n, 'zero upstream traffic for refusals');
+    const wrong = new LiveExecutor({ exchange: 'binance-usdm', proxyUrl: proxy.url, proxyToken: 'wrong' });
+    await assert.rejects(wrong.getBalance(), (e) => coded('AUTHENTICATION_FAILED')(e) && e.httpStatus === 401 && /signing proxy refused \(PROXY_/.test(e.message));
+  });
+});

@@ -85,9 +85,29 @@ pub fn error_body(body: &str) -> Option<(i64, String)> {
     Some((code, b.msg.unwrap_or_default()))
 }
 
-/// The reply of a response: status, code and message.
+#[derive(Deserialize)]
+struct ProxyRefusal {
+    error: String,
+    msg: Option<String>,
+}
+
+/// The reply of a response: status, code and message. A refusal by our signing proxy
+/// (`{"error":"PROXY_…","msg":…}`) keeps its reason in the message.
 #[must_use]
 pub fn reply_of(resp: &HttpResponse) -> ExchangeReply {
+    if let Ok(p) = serde_json::from_str::<ProxyRefusal>(&resp.body) {
+        if p.error.starts_with("PROXY_") {
+            return ExchangeReply {
+                http_status: resp.status,
+                code: None,
+                msg: format!(
+                    "signing proxy refused ({}): {}",
+                    p.error,
+                    p.msg.unwrap_or_default()
+                ),
+            };
+        }
+    }
     match error_body(&resp.body) {
         Some((code, msg)) => ExchangeReply {
             http_status: resp.status,
@@ -154,6 +174,7 @@ pub fn classify(kind: Kind, resp: &HttpResponse) -> Outcome {
         (_, Some(code::UNKNOWN | code::UNEXPECTED_RESP | code::TIMEOUT)) => Outcome::Unknown(reply),
         (408 | 500..=599, _) => Outcome::Unknown(reply),
         (_, Some(c)) => Outcome::Failed(definite(kind, c, &msg_lc, reply)),
+        (401 | 403, None) => Outcome::Failed(LiveError::Authentication(reply)),
         _ => Outcome::Failed(LiveError::Exchange(reply)),
     }
 }
