@@ -142,6 +142,33 @@ describe('LiveExecutor on the local exchange', () => {
     await flat(l);
   });
 
+  test('A6/A10/E1: the intent is journaled before sending; after a restart it is resumed and reconciled, never re-sent', async () => {
+    const journal = [];
+    const l = live({ resolveAttempts: 1, timeoutMs: 2000, journal: (e) => journal.push({ ...e, posts: orderPosts().length }) });
+    const posts = orderPosts().length;
+    ex.setFaults({ dropAfterAccept: 1, lateLandingMs: 2500 });
+    const err = await l.placeMarketOrder({ symbol: SYM, side: 'buy', amount: 0.01 }).catch((e) => e);
+    coded('EXECUTION_STATUS_UNKNOWN')(err);
+    clearFaults();
+    assert.equal(journal[0].type, 'intent');
+    assert.equal(journal[0].clientOrderId, err.clientOrderId);
+    assert.equal(journal[0].posts, posts, 'written before the POST went out');
+    assert.ok(!journal.some((e) => e.type === 'settled'));
+    const saved = JSON.parse(JSON.stringify(l.getInflight())); // what a page/process would persist
+    assert.deepEqual(saved, [{ clientOrderId: err.clientOrderId, symbol: SYM, algo: false }]);
+    // Restart: a new executor that knows only the journal.
+    const settled = [];
+    const l2 = live({ journal: (e) => settled.push(e) });
+    assert.equal(l2.resume(saved), 1);
+    await new Promise((r) => setTimeout(r, 2600));
+    const rec = await l2.reconcile();
+    assert.deepEqual(rec.updated.map((o) => [o.id, o.status]), [[err.clientOrderId, 'filled']]);
+    assert.deepEqual(settled, [{ type: 'settled', clientOrderId: err.clientOrderId }]);
+    assert.equal(orderPosts().length, posts + 1, 'exactly one POST in all');
+    assert.throws(() => l2.resume([{ clientOrderId: 1 }]), coded('INVALID_ARGUMENT'));
+    await flat(l2);
+  });
+
   test('A8: partial fill keeps its fills through cancel', async () => {
     const l = live();
     ex.setFaults({ partialFill: '0.5' });

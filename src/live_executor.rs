@@ -9,7 +9,7 @@ use crate::error::{Error, JsResult};
 use crate::transport::{in_browser_page, FetchTransport};
 use iftb_core::binance::{Credentials, Market};
 use iftb_core::live::codec::PlaceSpec;
-use iftb_core::live::{LiveClient, LiveConfig, Signing};
+use iftb_core::live::{Intent, JournalEvent, LiveClient, LiveConfig, Signing};
 use iftb_core::{OrderType, Side, Symbol, ValidationError, MAX_LEVERAGE};
 use std::future::Future;
 use std::rc::Rc;
@@ -121,7 +121,47 @@ pub(crate) fn client_from(options: &JsValue) -> JsResult<Client> {
     let seed =
         (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64 ^ (js_sys::Date::now() as u64);
     c.seed = seed;
-    Ok(LiveClient::new(transport, c))
+    let client = LiveClient::new(transport, c);
+    let journal = get(o, "journal");
+    if journal.is_function() {
+        let f: js_sys::Function = journal.unchecked_into();
+        client.set_journal(Some(Box::new(move |ev: &JournalEvent| {
+            let entry = match ev {
+                JournalEvent::Intent(i) => JournalJs {
+                    kind: "intent",
+                    client_order_id: &i.client_order_id,
+                    symbol: Some(i.symbol.as_str()),
+                    algo: Some(i.algo),
+                },
+                JournalEvent::Settled(id) => JournalJs {
+                    kind: "settled",
+                    client_order_id: id,
+                    symbol: None,
+                    algo: None,
+                },
+            };
+            if let Ok(v) = convert::to_js(&entry) {
+                if let Err(e) = f.call1(&JsValue::NULL, &v) {
+                    crate::host::console("error", "iftb-executor: the journal callback threw", &e);
+                }
+            }
+        })));
+    } else if !journal.is_undefined() && !journal.is_null() {
+        return Err(config_error("journal must be a function"));
+    }
+    Ok(client)
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JournalJs<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    client_order_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    symbol: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    algo: Option<bool>,
 }
 
 /// Run an async core call on a shared client and convert the result to a JS promise.
@@ -387,6 +427,26 @@ impl LiveExecutor {
     pub fn load_markets(&self) -> js_sys::Promise {
         let c = self.client.clone();
         spawn(async move { c.load_markets(true).await })
+    }
+
+    /// Placements sent whose outcome is not known yet: `[{ clientOrderId, symbol, algo }]`.
+    #[wasm_bindgen(js_name = getInflight, unchecked_return_type = "Intent[]")]
+    pub fn get_inflight(&self) -> JsResult<JsValue> {
+        convert::to_js(&self.client.inflight())
+    }
+
+    /// After a restart: track journaled intents (`{ clientOrderId, symbol, algo }`) as unknown
+    /// so `reconcile()` looks each up by client id; never re-sends. Returns how many were new.
+    pub fn resume(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Intent[]")] intents: JsValue,
+    ) -> JsResult<u32> {
+        let arr: Vec<Intent> = serde_wasm_bindgen::from_value(intents).map_err(|e| {
+            Error::from(ValidationError::InvalidArgument(format!(
+                "resume() takes [{{ clientOrderId, symbol, algo }}] as journaled: {e}"
+            )))
+        })?;
+        Ok(u32::try_from(self.client.resume(&arr)).unwrap_or(u32::MAX))
     }
 
     /// Orders placed by this executor, oldest first (as last seen).

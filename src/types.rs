@@ -43,7 +43,10 @@ export interface LiveConnectionOptions {
   /** Node: sign in-process. `baseUrl` defaults to the local exchange (`npm run exchange`). */
   apiKey?: string; apiSecret?: string; baseUrl?: string;
   maxRetries?: number; timeoutMs?: number; recvWindow?: number; cacheTtlMs?: number; resolveAttempts?: number;
+  /** Called before each placement is sent (`intent`) and when its outcome is known (`settled`). */
+  journal?: (entry: { type: "intent" | "settled"; clientOrderId: string; symbol?: string; algo?: boolean }) => void;
 }
+export interface Intent { clientOrderId: string; symbol: string; algo: boolean; }
 export interface LiveExecutorOptions extends LiveConnectionOptions {}
 export interface LiveOrderInput {
   symbol: string; side: Side; amount: DecimalInput; price?: DecimalInput; stopPrice?: DecimalInput;

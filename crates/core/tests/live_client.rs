@@ -506,3 +506,60 @@ fn filters_are_checked_before_anything_is_sent() {
     );
     assert_eq!(posts(&f), 0);
 }
+
+#[test]
+fn a6_a10_intent_is_journaled_before_sending_and_a_restart_resumes_it() {
+    use iftb_core::live::JournalEvent;
+    use std::rc::Rc;
+    let journal: Rc<RefCell<Vec<JournalEvent>>> = Rc::default();
+    let seen_at_send: Rc<Cell<usize>> = Rc::default();
+    let (j2, s2) = (journal.clone(), seen_at_send.clone());
+    let landed = Rc::new(Cell::new(false));
+    let l2 = landed.clone();
+    let f = fake(move |req, _| {
+        if let Some(r) = common(req) {
+            return r;
+        }
+        match (req.method(), req.path.as_str()) {
+            (Method::Post, "/fapi/v1/order") => {
+                s2.set(j2.borrow().len());
+                Reply::Timeout
+            }
+            (Method::Get, "/fapi/v1/order") if l2.get() => json(
+                200,
+                &order_json(&param(req, "origClientOrderId").unwrap(), "FILLED", "0.010"),
+            ),
+            (Method::Get, "/fapi/v1/openOrders") => json(200, "[]"),
+            _ => json(400, r#"{"code":-2013,"msg":"Order does not exist."}"#),
+        }
+    });
+    let c = client(&f);
+    let j3 = journal.clone();
+    c.set_journal(Some(Box::new(move |e| j3.borrow_mut().push(e.clone()))));
+    let spec = market_buy(&c);
+    let id = spec.client_id.clone();
+    let err = complete_now(c.place(spec, Some(Decimal::from(50_000)))).unwrap_err();
+    assert_eq!(err.code(), "EXECUTION_STATUS_UNKNOWN");
+    assert_eq!(
+        seen_at_send.get(),
+        1,
+        "the intent was journaled before the POST"
+    );
+    assert!(matches!(&journal.borrow()[0], JournalEvent::Intent(i) if i.client_order_id == id));
+    assert_eq!(journal.borrow().len(), 1, "not settled");
+    // "Restart": a new client with nothing in memory but the journal.
+    let intents = c.inflight();
+    let c2 = client(&f);
+    let j4 = journal.clone();
+    c2.set_journal(Some(Box::new(move |e| j4.borrow_mut().push(e.clone()))));
+    assert_eq!(c2.resume(&intents), 1);
+    assert_eq!(c2.resume(&intents), 0, "idempotent");
+    landed.set(true);
+    let rec = complete_now(c2.reconcile()).unwrap();
+    assert_eq!(rec.updated.len(), 1);
+    assert_eq!(rec.updated[0].id, id);
+    assert_eq!(rec.updated[0].status, OrderStatus::Filled);
+    assert!(c2.inflight().is_empty());
+    assert!(matches!(journal.borrow().last(), Some(JournalEvent::Settled(s)) if *s == id));
+    assert_eq!(posts(&f), 1, "resuming never re-sends");
+}

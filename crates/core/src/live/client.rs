@@ -156,11 +156,37 @@ fn internal(what: &'static str) -> EngineError {
     EngineError::Internal(what)
 }
 
+/// A placement in flight, as written to the journal before it is sent.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Intent {
+    /// The client order id the placement carries.
+    pub client_order_id: String,
+    /// Its symbol.
+    pub symbol: Symbol,
+    /// Sent to the futures Algo endpoint.
+    pub algo: bool,
+}
+
+/// What the journal hook hears: an intent before its request is sent, and its settlement
+/// once the outcome is known (found, rejected). Persist intents and drop settled ones; after
+/// a restart hand the unsettled ones to [`LiveClient::resume`] (reliability A6, A10, E1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JournalEvent {
+    /// About to send this placement.
+    Intent(Intent),
+    /// Outcome known (the order exists with a status, or it was definitely rejected).
+    Settled(String),
+}
+
+type Journal = Box<dyn Fn(&JournalEvent)>;
+
 /// The live client.
 pub struct LiveClient<T> {
     transport: T,
     config: LiveConfig,
     state: RefCell<State>,
+    journal: RefCell<Option<Journal>>,
 }
 
 impl<T> std::fmt::Debug for LiveClient<T> {
@@ -210,6 +236,7 @@ impl<T: Transport> LiveClient<T> {
             transport,
             config,
             state: RefCell::new(state),
+            journal: RefCell::new(None),
         }
     }
 
@@ -666,6 +693,11 @@ impl<T: Transport> LiveClient<T> {
                 },
             );
         }
+        self.note(&JournalEvent::Intent(Intent {
+            client_order_id: spec.client_id.clone(),
+            symbol: spec.symbol.clone(),
+            algo,
+        }));
         let outcome = self.call(method, path, &params).await;
         self.invalidate();
         match outcome {
@@ -673,12 +705,16 @@ impl<T: Transport> LiveClient<T> {
                 let v = codec::json(&resp.body)?;
                 let order = codec::parse_order(&v, &spec.symbol, self.leverage_of(&spec.symbol))?;
                 let order = self.record(order, algo);
+                self.note(&JournalEvent::Settled(order.id.clone()));
                 Ok(self.with_fee(order).await)
             }
             Err(CallError::Definite(e)) => {
-                let mut s = self.state.borrow_mut();
-                s.orders.remove(&spec.client_id);
-                s.order_seq.retain(|id| id != &spec.client_id);
+                {
+                    let mut s = self.state.borrow_mut();
+                    s.orders.remove(&spec.client_id);
+                    s.order_seq.retain(|id| id != &spec.client_id);
+                }
+                self.note(&JournalEvent::Settled(spec.client_id.clone()));
                 Err(e)
             }
             Err(CallError::Ambiguous(why)) => {
@@ -699,7 +735,10 @@ impl<T: Transport> LiveClient<T> {
             let d = self.backoff(attempt);
             self.transport.sleep(d).await;
             match self.query(symbol, client_id, algo).await {
-                Ok(order) => return Ok(self.with_fee(order).await),
+                Ok(order) => {
+                    self.note(&JournalEvent::Settled(order.id.clone()));
+                    return Ok(self.with_fee(order).await);
+                }
                 Err(EngineError::Live(LiveError::IpBanned { .. })) => break,
                 Err(_) => {}
             }
@@ -906,6 +945,66 @@ impl<T: Transport> LiveClient<T> {
             .map_or((Decimal::ZERO, Decimal::ZERO), |x| (x.1, x.2)))
     }
 
+    /// Install the journal hook (called synchronously, before a placement is sent).
+    pub fn set_journal(&self, hook: Option<Journal>) {
+        *self.journal.borrow_mut() = hook;
+    }
+
+    fn note(&self, ev: &JournalEvent) {
+        if let Some(hook) = self.journal.borrow().as_ref() {
+            hook(ev);
+        }
+    }
+
+    /// Placements sent whose outcome is not known yet, as journal intents.
+    pub fn inflight(&self) -> Vec<Intent> {
+        let s = self.state.borrow();
+        s.orders
+            .values()
+            .filter(|t| t.unknown)
+            .map(|t| Intent {
+                client_order_id: t.order.id.clone(),
+                symbol: t.order.symbol.clone(),
+                algo: t.algo,
+            })
+            .collect()
+    }
+
+    /// After a restart: track intents from the journal as unknown, so `reconcile` looks
+    /// each up by its client id (never re-sending it). Returns how many were new.
+    pub fn resume(&self, intents: &[Intent]) -> usize {
+        let now = u64::try_from(self.server_now()).unwrap_or(0);
+        let mut s = self.state.borrow_mut();
+        let mut added = 0;
+        for i in intents {
+            if s.orders.contains_key(&i.client_order_id) {
+                continue;
+            }
+            let mut o = Order::new(
+                i.client_order_id.clone(),
+                i.symbol.clone(),
+                crate::types::Side::Buy,
+                OrderType::Market,
+                Decimal::ZERO,
+                1,
+                now,
+            );
+            o.error_message =
+                Some("restored from the journal: status unknown until reconciled".into());
+            s.order_seq.push(o.id.clone());
+            s.orders.insert(
+                o.id.clone(),
+                Tracked {
+                    order: o,
+                    algo: i.algo,
+                    unknown: true,
+                },
+            );
+            added += 1;
+        }
+        added
+    }
+
     /// A tracked order.
     pub fn order(&self, client_id: &str) -> Option<Order> {
         self.state
@@ -990,6 +1089,9 @@ impl<T: Transport> LiveClient<T> {
         for (id, symbol, algo, unknown, before) in todo {
             match self.query(&symbol, &id, algo).await {
                 Ok(o) => {
+                    if unknown {
+                        self.note(&JournalEvent::Settled(o.id.clone()));
+                    }
                     if unknown || o != before {
                         out.updated.push(o);
                     }

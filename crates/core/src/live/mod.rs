@@ -16,5 +16,8 @@ pub mod limiter;
 mod venue;
 
 pub use backoff::{Backoff, Rng};
-pub use client::{LiveClient, LiveConfig, Reconciliation, Signing, Transport, TransportError};
+pub use client::{
+    Intent, JournalEvent, LiveClient, LiveConfig, Reconciliation, Signing, Transport,
+    TransportError,
+};
 pub use limiter::{Gate, Limiter, Limits};
