@@ -202,6 +202,15 @@ describe('live proxy health check', () => {
     }
   });
 
+  test('live placements left unknown by a reload are resumed from storage (E1)', () => {
+    const mem = new Map([['iftb-executor.live.inflight', JSON.stringify([{ clientOrderId: 'iftb-abc-7', symbol: 'BTC/USDT', algo: false }])]]);
+    const storage = { getItem: (k) => mem.get(k) ?? null, setItem: (k, v) => mem.set(k, v) };
+    // A dead port: the reconcile it starts fails quietly and the intent stays saved.
+    const live = createLiveExecutor(OrderExecutor, { proxyUrl: 'http://127.0.0.1:9', proxyToken: 't', storage });
+    assert.deepEqual(live.getInflight(), [{ clientOrderId: 'iftb-abc-7', symbol: 'BTC/USDT', algo: false }]);
+    assert.match(mem.get('iftb-executor.live.inflight'), /iftb-abc-7/);
+  });
+
   test('the live executor is an OrderExecutor in live mode over the proxy (no request until used)', () => {
     const live = createLiveExecutor(OrderExecutor, { proxyUrl: 'http://127.0.0.1:8787', proxyToken: 't' });
     assert.equal(live.mode, 'live');

@@ -152,6 +152,16 @@ pub(crate) fn client_from(options: &JsValue) -> JsResult<Client> {
     Ok(client)
 }
 
+/// `resume(intents)` shared by `LiveExecutor` and live `OrderExecutor`.
+pub(crate) fn resume(client: &Client, intents: JsValue) -> JsResult<u32> {
+    let arr: Vec<Intent> = serde_wasm_bindgen::from_value(intents).map_err(|e| {
+        Error::from(ValidationError::InvalidArgument(format!(
+            "resume() takes [{{ clientOrderId, symbol, algo }}] as journaled: {e}"
+        )))
+    })?;
+    Ok(u32::try_from(client.resume(&arr)).unwrap_or(u32::MAX))
+}
+
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 struct JournalJs<'a> {
@@ -441,12 +451,7 @@ impl LiveExecutor {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Intent[]")] intents: JsValue,
     ) -> JsResult<u32> {
-        let arr: Vec<Intent> = serde_wasm_bindgen::from_value(intents).map_err(|e| {
-            Error::from(ValidationError::InvalidArgument(format!(
-                "resume() takes [{{ clientOrderId, symbol, algo }}] as journaled: {e}"
-            )))
-        })?;
-        Ok(u32::try_from(self.client.resume(&arr)).unwrap_or(u32::MAX))
+        resume(&self.client, intents)
     }
 
     /// Orders placed by this executor, oldest first (as last seen).

@@ -913,6 +913,40 @@ impl OrderExecutor {
     /// exchange orders this executor did not place.
     #[wasm_bindgen(unchecked_return_type = "Promise<Reconciliation>")]
     pub fn reconcile(&self) -> js_sys::Promise {
+        self.reconcile_live()
+    }
+
+    /// Live mode: placements sent whose outcome is not known yet.
+    #[wasm_bindgen(js_name = getInflight, unchecked_return_type = "Intent[]")]
+    pub fn get_inflight(&self) -> JsResult<JsValue> {
+        match &self.mode {
+            Mode::Live(c) => convert::to_js(&c.venue().inflight()),
+            Mode::Paper(_) => Err(live_only()),
+        }
+    }
+
+    /// Live mode: after a restart, track journaled intents so `reconcile()` resolves them.
+    pub fn resume(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Intent[]")] intents: JsValue,
+    ) -> JsResult<u32> {
+        match &self.mode {
+            Mode::Live(c) => crate::live_executor::resume(c.venue(), intents),
+            Mode::Paper(_) => Err(live_only()),
+        }
+    }
+}
+
+fn live_only() -> Error {
+    Error::new(
+        "EngineError",
+        "NOT_SUPPORTED",
+        "this method is for live mode (paper orders are never in flight)",
+    )
+}
+
+impl OrderExecutor {
+    fn reconcile_live(&self) -> js_sys::Promise {
         self.live_call(|c| async move {
             let r = c.venue().reconcile().await?;
             Ok(crate::live_executor::ReconciliationJs::from(r))

@@ -58,9 +58,38 @@ export async function checkProxyHealth(proxyUrl, token, { timeoutMs = 5000, fetc
   return body;
 }
 
-/** The live executor (an OrderExecutor in live mode, talking to the proxy). */
-export function createLiveExecutor(OrderExecutor, { proxyUrl, proxyToken }) {
-  return new OrderExecutor({ paperMode: false, exchange: 'binance-usdm', proxyUrl, proxyToken, logger: null });
+const INFLIGHT_KEY = 'iftb-executor.live.inflight';
+
+function loadInflight(storage) {
+  try {
+    return JSON.parse(storage?.getItem(INFLIGHT_KEY) ?? '[]');
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The live executor (an OrderExecutor in live mode, talking to the proxy). Every placement's
+ * intent is saved before it is sent and dropped when settled; placements left unknown by a
+ * reload are resumed and reconciled by client id (never re-sent).
+ */
+export function createLiveExecutor(OrderExecutor, { proxyUrl, proxyToken, storage = globalThis.localStorage }) {
+  const journal = (e) => {
+    const list = loadInflight(storage).filter((i) => i.clientOrderId !== e.clientOrderId);
+    if (e.type === 'intent') list.push({ clientOrderId: e.clientOrderId, symbol: e.symbol, algo: e.algo });
+    try {
+      storage?.setItem(INFLIGHT_KEY, JSON.stringify(list));
+    } catch {
+      // storage full or disabled: the exchange still has the order; reconcile lists it
+    }
+  };
+  const ex = new OrderExecutor({ paperMode: false, exchange: 'binance-usdm', proxyUrl, proxyToken, logger: null, journal });
+  const saved = loadInflight(storage);
+  if (saved.length && ex.resume) {
+    ex.resume(saved);
+    ex.reconcile().catch(() => {}); // settles what it finds; the rest stays saved for next time
+  }
+  return ex;
 }
 
 /** A sentence for any live-mode error. */
