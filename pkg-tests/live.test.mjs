@@ -274,3 +274,34 @@ describe('through the signing proxy (browser-style: the client holds no secret)'
     await assert.rejects(wrong.getBalance(), (e) => coded('AUTHENTICATION_FAILED')(e) && e.httpStatus === 401 && /signing proxy refused \(PROXY_/.test(e.message));
   });
 });
+
+describe('LiveExecutor on Spot', () => {
+  test('market and limit orders, cancel, balances, fee in quote, close sells what is held (rounded down)', async () => {
+    ex.setPrice('BTCUSDT', 50000);
+    const l = new LiveExecutor({ exchange: 'binance-spot', apiKey: ex.apiKey, apiSecret: ex.apiSecret, baseUrl: ex.url, cacheTtlMs: 0 });
+    assert.equal(l.exchange, 'binance-spot');
+    const before = await l.getBalance();
+    const buy = await l.placeMarketOrder({ symbol: SYM, side: 'buy', amount: 0.01 });
+    assert.equal(buy.status, 'filled');
+    assert.equal(buy.filledAmount, 0.01);
+    assert.ok(buy.fee > 0 && buy.fee < 5, `fee in USDT: ${buy.fee}`);
+    const posts = ex.requests().filter((r) => r.method === 'POST' && r.path === '/api/v3/order');
+    assert.equal(posts.at(-1).status, 200);
+    const after = await l.getBalance();
+    assert.ok(Math.abs(before.balance - after.balance - 0.01 * buy.filledPrice) < 1e-6, `${before.balance} → ${after.balance}`);
+    const limit = await l.placeLimitOrder({ symbol: SYM, side: 'buy', amount: 0.01, price: 40000 });
+    assert.equal(limit.status, 'pending');
+    assert.ok((await l.getBalance()).reserved >= 400, 'the limit locks its quote');
+    assert.equal((await l.cancelOrder(limit.id)).status, 'cancelled');
+    await l.loadMarkets();
+    assert.equal(l.roundAmount(SYM, '0.0123456', '0.012'), 0.012, 'never above what is held');
+    const step = l.getRules(SYM).stepSize;
+    assert.equal(String(step), '0.00001', 'filters as exact decimal strings');
+    assert.equal(l.roundAmount(SYM, '0.0123456'), 0.01234, 'down to the step');
+    assert.equal(typeof l.roundPrice(SYM, '50000.123'), 'number');
+    const close = await l.closePosition(SYM);
+    assert.equal(close.side, 'sell');
+    assert.equal(close.status, 'filled');
+    assert.equal(await l.getPosition(SYM), null, 'spot keeps balances, not positions');
+  });
+});

@@ -272,6 +272,18 @@ impl LiveExecutor {
     }
 }
 
+impl LiveExecutor {
+    fn rules_of(&self, symbol: &str) -> JsResult<(Symbol, iftb_core::SymbolRules)> {
+        let sym = Symbol::parse(symbol)?;
+        let rules = self.client.rules(&sym).ok_or_else(|| {
+            Error::from(ValidationError::InvalidSymbol(format!(
+                "{sym}: no exchange rules loaded (await loadMarkets() first, or the symbol is not traded)"
+            )))
+        })?;
+        Ok((sym, rules))
+    }
+}
+
 #[wasm_bindgen]
 impl LiveExecutor {
     /// Connect options: `exchange`, `proxyUrl`/`proxyToken` or `apiKey`/`apiSecret`/`baseUrl`,
@@ -452,6 +464,35 @@ impl LiveExecutor {
         #[wasm_bindgen(unchecked_param_type = "Intent[]")] intents: JsValue,
     ) -> JsResult<u32> {
         resume(&self.client, intents)
+    }
+
+    /// Round a quantity down to the symbol's step (after `loadMarkets()`); with `held`,
+    /// never above what is held, so a sell never asks for more than the balance.
+    #[wasm_bindgen(js_name = roundAmount)]
+    pub fn round_amount(&self, symbol: &str, amount: JsValue, held: JsValue) -> JsResult<f64> {
+        let (_, rules) = self.rules_of(symbol)?;
+        let amount = convert::decimal("amount", &amount)?;
+        let out = match convert::opt_decimal("held", &held)? {
+            Some(h) => rules.round_sell_amount(amount, h),
+            None => rules.round_amount_down(amount),
+        };
+        Ok(convert::number(out))
+    }
+
+    /// Round a price to the symbol's tick (after `loadMarkets()`).
+    #[wasm_bindgen(js_name = roundPrice)]
+    pub fn round_price(&self, symbol: &str, price: JsValue) -> JsResult<f64> {
+        let (_, rules) = self.rules_of(symbol)?;
+        Ok(convert::number(
+            rules.round_price(convert::decimal("price", &price)?),
+        ))
+    }
+
+    /// The exchange's filters for a symbol (after `loadMarkets()`), as `marketRules` takes them.
+    #[wasm_bindgen(js_name = getRules, unchecked_return_type = "SymbolRulesInput")]
+    pub fn get_rules(&self, symbol: &str) -> JsResult<JsValue> {
+        let (_, rules) = self.rules_of(symbol)?;
+        convert::to_js(&rules)
     }
 
     /// Orders placed by this executor, oldest first (as last seen).

@@ -289,7 +289,20 @@ pub fn parse_order(v: &Value, symbol: &Symbol, leverage: u32) -> Result<Order, L
         o.filled_price = avg;
     }
     if let Some(fills) = v.get("fills").and_then(Value::as_array) {
-        let fee: Decimal = fills.iter().filter_map(|f| dec(f, "commission")).sum();
+        // Spot charges commission in the asset received; fees are reported in the quote
+        // currency, so a commission in the base asset is valued at its fill price.
+        let base = symbol.as_str().split('/').next().unwrap_or_default();
+        let fee: Decimal = fills
+            .iter()
+            .filter_map(|f| {
+                let c = dec(f, "commission")?;
+                if text(f, "commissionAsset") == Some(base) {
+                    c.checked_mul(dec(f, "price")?)
+                } else {
+                    Some(c)
+                }
+            })
+            .sum();
         if !fills.is_empty() {
             o.fee = Some(fee);
         }
@@ -498,6 +511,12 @@ mod tests {
         assert_eq!(o.status, OrderStatus::Filled);
         assert_eq!(o.filled_price, Some(Decimal::from(4000)));
         assert_eq!(o.fee, Some(Decimal::from(40)));
+        let b: Value = serde_json::from_str(r#"{"symbol":"BTCUSDT","orderId":29,"clientOrderId":"c2","side":"BUY","type":"MARKET","origQty":"0.01","executedQty":"0.01","cummulativeQuoteQty":"500","status":"FILLED","fills":[{"price":"50000","qty":"0.01","commission":"0.00001","commissionAsset":"BTC","tradeId":58}]}"#).unwrap();
+        assert_eq!(
+            parse_order(&b, &btc(), 1).unwrap().fee,
+            Some(Decimal::new(5, 1)),
+            "0.00001 BTC at 50000 = 0.5 USDT"
+        );
         let pos = parse_positions(r#"[{"entryPrice":"50000","marginType":"isolated","isAutoAddMargin":"false","isolatedMargin":"1000","leverage":"5","liquidationPrice":"40400","markPrice":"51000","maxNotionalValue":"20000000","positionAmt":"-0.100","notional":"-5100","isolatedWallet":"1000","symbol":"BTCUSDT","unRealizedProfit":"-100.00000000","positionSide":"BOTH","updateTime":1625474304765},{"symbol":"ETHUSDT","positionAmt":"0.000"}]"#, &|s| (s == "BTCUSDT").then(btc)).unwrap();
         assert_eq!(pos.len(), 1);
         assert_eq!(
