@@ -6,7 +6,7 @@
 //! keeps resting is a filled part plus a resting part. Conditional orders live here (the
 //! Binance Algo Service): when the price reaches their trigger they place a regular order.
 
-use super::params::{valid_client_id, Req};
+use super::params::{valid_client_id, Listing, Req};
 use super::reply::{extra, fixed, places, plain, ApiError, ApiResult};
 use super::Ctx;
 use crate::binance::errors::code;
@@ -148,20 +148,8 @@ enum Resp {
 /// Settings of the futures book.
 #[derive(Debug, Clone)]
 pub struct FuturesConfig {
-    /// Initial USDT wallet balance.
-    pub balance: Decimal,
-    /// Maker fee rate.
-    pub maker_fee: Decimal,
-    /// Taker fee rate.
-    pub taker_fee: Decimal,
-    /// Slippage of taker fills.
-    pub slippage: Decimal,
-    /// Leverage of symbols not set.
-    pub default_leverage: u32,
-    /// Brackets per symbol.
-    pub brackets: BTreeMap<Symbol, BracketTable>,
-    /// Brackets of the others.
-    pub default_brackets: BracketTable,
+    /// The account: USDT wallet (`initial_balance`), fees, slippage, leverage, brackets.
+    pub paper: PaperConfig,
     /// Filters.
     pub rules: MarketRules,
 }
@@ -171,7 +159,7 @@ pub struct Futures {
     paper: PaperEngine,
     clock: ManualClock,
     cfg: FuturesConfig,
-    by_name: HashMap<String, Symbol>,
+    by_name: Listing,
     orders: Vec<FutOrder>,
     by_id: HashMap<u64, usize>,
     algos: Vec<AlgoOrder>,
@@ -275,18 +263,9 @@ impl Futures {
         now: i64,
     ) -> Result<Self, String> {
         let clock = ManualClock::new(u64::try_from(now).unwrap_or(0));
-        let paper_cfg = PaperConfig {
-            initial_balance: cfg.balance,
-            maker_fee: cfg.maker_fee,
-            taker_fee: cfg.taker_fee,
-            slippage: cfg.slippage,
-            default_leverage: cfg.default_leverage,
-            brackets: cfg.brackets.clone(),
-            default_brackets: cfg.default_brackets.clone(),
-        };
+        let paper_cfg = cfg.paper.clone();
         let mut paper =
             PaperEngine::new(paper_cfg, Rc::new(clock.clone())).map_err(|e| e.to_string())?;
-        let mut by_name = HashMap::new();
         for s in cfg.rules.0.keys() {
             let p = prices
                 .get(s)
@@ -294,8 +273,8 @@ impl Futures {
             paper
                 .update_price(s.as_str(), *p)
                 .map_err(|e| e.to_string())?;
-            by_name.insert(s.compact(), s.clone());
         }
+        let by_name = Listing::new(cfg.rules.0.keys());
         Ok(Self {
             paper,
             clock,
@@ -324,21 +303,6 @@ impl Futures {
         self.clock.set(u64::try_from(now).unwrap_or(0));
     }
 
-    fn symbol(&self, req: &Req) -> Result<Symbol, ApiError> {
-        let name = req.required("symbol")?;
-        self.by_name
-            .get(name)
-            .cloned()
-            .ok_or_else(ApiError::bad_symbol)
-    }
-
-    fn opt_symbol(&self, req: &Req) -> Result<Option<Symbol>, ApiError> {
-        match req.get("symbol") {
-            None => Ok(None),
-            Some(_) => self.symbol(req).map(Some),
-        }
-    }
-
     fn rules(&self, s: &Symbol) -> SymbolRules {
         self.cfg.rules.get(s).cloned().unwrap_or_default()
     }
@@ -357,9 +321,10 @@ impl Futures {
 
     fn brackets(&self, s: &Symbol) -> &BracketTable {
         self.cfg
+            .paper
             .brackets
             .get(s)
-            .unwrap_or(&self.cfg.default_brackets)
+            .unwrap_or(&self.cfg.paper.default_brackets)
     }
 
     fn max_leverage(&self, s: &Symbol) -> u32 {
@@ -855,7 +820,7 @@ impl Futures {
                 Ok(self.order_json(&self.orders[idx], Resp::Result, false))
             }
             (Method::Get, "/fapi/v1/openOrders") => {
-                let sym = self.opt_symbol(req)?;
+                let sym = self.by_name.opt_symbol(req)?;
                 Ok(Value::Array(
                     self.orders
                         .iter()
@@ -866,7 +831,7 @@ impl Futures {
                 ))
             }
             (Method::Get, "/fapi/v1/allOrders") => {
-                let sym = self.symbol(req)?;
+                let sym = self.by_name.symbol(req)?;
                 Ok(Value::Array(
                     self.orders
                         .iter()
@@ -876,7 +841,7 @@ impl Futures {
                 ))
             }
             (Method::Delete, "/fapi/v1/allOpenOrders") => {
-                let sym = self.symbol(req)?;
+                let sym = self.by_name.symbol(req)?;
                 let open: Vec<usize> = (0..self.orders.len())
                     .filter(|&i| self.orders[i].symbol == sym && self.is_open(&self.orders[i]))
                     .collect();
@@ -903,7 +868,7 @@ impl Futures {
                 )
             }
             (Method::Get, "/fapi/v1/openAlgoOrders") => {
-                let sym = self.opt_symbol(req)?;
+                let sym = self.by_name.opt_symbol(req)?;
                 Ok(Value::Array(
                     self.algos
                         .iter()
@@ -914,7 +879,7 @@ impl Futures {
                 ))
             }
             (Method::Delete, "/fapi/v1/algoOpenOrders") => {
-                let sym = self.symbol(req)?;
+                let sym = self.by_name.symbol(req)?;
                 for a in &mut self.algos {
                     if a.symbol == sym && a.status == "NEW" && a.actual_order.is_none() {
                         a.status = "CANCELED";
@@ -940,7 +905,7 @@ impl Futures {
     }
 
     fn new_order(&mut self, req: &Req, ctx: &Ctx) -> ApiResult {
-        let symbol = self.symbol(req)?;
+        let symbol = self.by_name.symbol(req)?;
         let side = req.side()?;
         let ty = req.required("type")?;
         let legacy_types = [
@@ -1164,7 +1129,7 @@ impl Futures {
             "CONDITIONAL" => {}
             _ => return Err(ApiError::invalid_value("algoType")),
         }
-        let symbol = self.symbol(req)?;
+        let symbol = self.by_name.symbol(req)?;
         let side = req.side()?;
         let a = self.parse_conditional(req, ctx, symbol, side, "triggerPrice", "clientAlgoId")?;
         let v = self.algo_json(&a);
@@ -1189,7 +1154,7 @@ impl Futures {
                 ApiError::no_such_order()
             }
         };
-        let symbol = self.symbol(req)?;
+        let symbol = self.by_name.symbol(req)?;
         let id = req.integer("orderId")?;
         let cid = req.get("origClientOrderId");
         let idx = match (id, cid) {
@@ -1253,7 +1218,7 @@ impl Futures {
     }
 
     fn set_leverage(&mut self, req: &Req, now: i64) -> ApiResult {
-        let symbol = self.symbol(req)?;
+        let symbol = self.by_name.symbol(req)?;
         let lev = req
             .integer("leverage")?
             .ok_or_else(|| ApiError::mandatory("leverage"))?;
@@ -1286,7 +1251,7 @@ impl Futures {
     }
 
     fn set_margin_type(&mut self, req: &Req) -> ApiResult {
-        let symbol = self.symbol(req)?;
+        let symbol = self.by_name.symbol(req)?;
         let isolated = match req.required("marginType")? {
             "ISOLATED" => true,
             "CROSSED" => false,
@@ -1343,14 +1308,14 @@ impl Futures {
                 .collect();
             json!({"symbol": s.compact(), "notionalCoef": 1.0, "brackets": brackets})
         };
-        match self.opt_symbol(req)? {
+        match self.by_name.opt_symbol(req)? {
             Some(s) => Ok(one(&s)),
             None => Ok(Value::Array(self.cfg.rules.0.keys().map(one).collect())),
         }
     }
 
     fn user_trades(&self, req: &Req) -> ApiResult {
-        let sym = self.symbol(req)?;
+        let sym = self.by_name.symbol(req)?;
         let order_id = req.integer("orderId")?;
         let (pdp, qdp) = (self.pdp(&sym), self.qdp(&sym));
         Ok(Value::Array(
@@ -1385,7 +1350,7 @@ impl Futures {
 
     fn ticker(&self, req: &Req, now: i64) -> ApiResult {
         let one = |s: &Symbol| json!({"symbol": s.compact(), "price": fixed(self.mark(s), self.pdp(s)), "time": now});
-        match self.opt_symbol(req)? {
+        match self.by_name.opt_symbol(req)? {
             Some(s) => Ok(one(&s)),
             None => Ok(Value::Array(self.cfg.rules.0.keys().map(one).collect())),
         }
@@ -1406,7 +1371,7 @@ impl Futures {
                 "time": now,
             })
         };
-        match self.opt_symbol(req)? {
+        match self.by_name.opt_symbol(req)? {
             Some(s) => Ok(one(&s)),
             None => Ok(Value::Array(self.cfg.rules.0.keys().map(one).collect())),
         }
@@ -1511,7 +1476,7 @@ impl Futures {
     }
 
     fn position_risk(&self, req: &Req, v3: bool, now: i64) -> ApiResult {
-        let only = self.opt_symbol(req)?;
+        let only = self.by_name.opt_symbol(req)?;
         let mut out = Vec::new();
         for s in self.cfg.rules.0.keys() {
             if only.as_ref().is_some_and(|o| o != s) {
@@ -1526,7 +1491,7 @@ impl Futures {
                 continue;
             }
             let (pdp, qdp) = (self.pdp(s), self.qdp(s));
-            let taker = self.cfg.taker_fee;
+            let taker = self.cfg.paper.taker_fee;
             let break_even = if f.amt > Decimal::ZERO {
                 f.entry * (Decimal::ONE + taker * Decimal::TWO)
             } else {

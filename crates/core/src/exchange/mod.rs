@@ -270,13 +270,15 @@ impl LocalExchange {
         }
         let futures = Futures::new(
             FuturesConfig {
-                balance: config.futures_balance,
-                maker_fee: config.futures_maker_fee,
-                taker_fee: config.futures_taker_fee,
-                slippage: config.slippage,
-                default_leverage: config.default_leverage,
-                brackets: config.brackets.clone(),
-                default_brackets: config.default_brackets.clone(),
+                paper: crate::paper::PaperConfig {
+                    initial_balance: config.futures_balance,
+                    maker_fee: config.futures_maker_fee,
+                    taker_fee: config.futures_taker_fee,
+                    slippage: config.slippage,
+                    default_leverage: config.default_leverage,
+                    brackets: config.brackets.clone(),
+                    default_brackets: config.default_brackets.clone(),
+                },
                 rules: config.futures_rules.clone(),
             },
             &config.prices,

@@ -4,8 +4,9 @@
 use super::reply::{extra, ApiError};
 use crate::binance::errors::code;
 use crate::binance::sign::{parse_form, Params};
-use crate::types::Side;
+use crate::types::{Side, Symbol};
 use rust_decimal::Decimal;
+use std::collections::HashMap;
 use std::str::FromStr;
 
 /// Most parameters one request may carry.
@@ -191,5 +192,41 @@ mod tests {
         assert!(!valid_client_id("a.b", false));
         assert!(valid_client_id("a.b:c/d", true));
         assert!(!valid_client_id(&"a".repeat(37), true));
+    }
+}
+
+/// Symbols a book lists, by exchange name (`BTCUSDT`).
+#[derive(Debug, Clone, Default)]
+pub struct Listing(pub HashMap<String, Symbol>);
+
+impl Listing {
+    /// Index symbols by their exchange names.
+    pub fn new<'a>(symbols: impl IntoIterator<Item = &'a Symbol>) -> Self {
+        Self(
+            symbols
+                .into_iter()
+                .map(|s| (s.compact(), s.clone()))
+                .collect(),
+        )
+    }
+
+    /// The required `symbol` parameter, which must be listed (-1121 otherwise).
+    ///
+    /// # Errors
+    /// Missing or unknown symbol.
+    pub fn symbol(&self, req: &Req) -> Result<Symbol, ApiError> {
+        let name = req.required("symbol")?;
+        self.0.get(name).cloned().ok_or_else(ApiError::bad_symbol)
+    }
+
+    /// The optional `symbol` parameter; when given it must be listed.
+    ///
+    /// # Errors
+    /// Unknown symbol.
+    pub fn opt_symbol(&self, req: &Req) -> Result<Option<Symbol>, ApiError> {
+        match req.get("symbol") {
+            None => Ok(None),
+            Some(_) => self.symbol(req).map(Some),
+        }
     }
 }

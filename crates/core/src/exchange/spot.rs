@@ -2,7 +2,7 @@
 //! (taker at the price, makers at their limit when the price reaches them), commissions in
 //! the received asset, Binance's parameters, filters (-1013) and errors.
 
-use super::params::{valid_client_id, Req};
+use super::params::{valid_client_id, Listing, Req};
 use super::reply::{extra, fixed, plain, ApiError, ApiResult};
 use super::Ctx;
 use crate::binance::errors::code;
@@ -13,7 +13,7 @@ use crate::rules::{MarketRules, OrderCheck, SymbolRules};
 use crate::types::{Side, Symbol};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Decimal places of spot amounts in answers (Binance prints 8).
 const DP: u32 = 8;
@@ -147,7 +147,7 @@ struct Bal {
 #[derive(Debug)]
 pub struct Spot {
     cfg: SpotConfig,
-    by_name: HashMap<String, Symbol>,
+    by_name: Listing,
     marks: BTreeMap<Symbol, Decimal>,
     balances: BTreeMap<String, Bal>,
     orders: Vec<SpotOrder>,
@@ -212,7 +212,6 @@ impl Spot {
         prices: &BTreeMap<Symbol, Decimal>,
         now: i64,
     ) -> Result<Self, String> {
-        let mut by_name = HashMap::new();
         let mut marks = BTreeMap::new();
         let mut balances: BTreeMap<String, Bal> = cfg
             .balances
@@ -232,11 +231,11 @@ impl Spot {
                 .get(s)
                 .ok_or_else(|| format!("no initial price for spot symbol {s}"))?;
             marks.insert(s.clone(), *p);
-            by_name.insert(s.compact(), s.clone());
             let (b, q) = parts(s);
             balances.entry(b).or_default();
             balances.entry(q).or_default();
         }
+        let by_name = Listing::new(cfg.rules.0.keys());
         Ok(Self {
             cfg,
             by_name,
@@ -248,21 +247,6 @@ impl Spot {
             next_client_id: 1,
             update_time: now,
         })
-    }
-
-    fn symbol(&self, req: &Req) -> Result<Symbol, ApiError> {
-        let name = req.required("symbol")?;
-        self.by_name
-            .get(name)
-            .cloned()
-            .ok_or_else(ApiError::bad_symbol)
-    }
-
-    fn opt_symbol(&self, req: &Req) -> Result<Option<Symbol>, ApiError> {
-        match req.get("symbol") {
-            None => Ok(None),
-            Some(_) => self.symbol(req).map(Some),
-        }
     }
 
     fn rules(&self, s: &Symbol) -> SymbolRules {
@@ -569,7 +553,7 @@ impl Spot {
             (Method::Get, "/api/v3/ticker/price") => {
                 let one =
                     |s: &Symbol| json!({"symbol": s.compact(), "price": fixed(self.mark(s), DP)});
-                match self.opt_symbol(req)? {
+                match self.by_name.opt_symbol(req)? {
                     Some(s) => Ok(one(&s)),
                     None => Ok(Value::Array(self.cfg.rules.0.keys().map(one).collect())),
                 }
@@ -586,7 +570,7 @@ impl Spot {
                 Ok(Self::cancel_json(&self.orders[idx], &new_id, ctx.now))
             }
             (Method::Get, "/api/v3/openOrders") => {
-                let sym = self.opt_symbol(req)?;
+                let sym = self.by_name.opt_symbol(req)?;
                 Ok(Value::Array(
                     self.orders
                         .iter()
@@ -597,7 +581,7 @@ impl Spot {
                 ))
             }
             (Method::Get, "/api/v3/allOrders") => {
-                let sym = self.symbol(req)?;
+                let sym = self.by_name.symbol(req)?;
                 Ok(Value::Array(
                     self.orders
                         .iter()
@@ -607,7 +591,7 @@ impl Spot {
                 ))
             }
             (Method::Delete, "/api/v3/openOrders") => {
-                let sym = self.symbol(req)?;
+                let sym = self.by_name.symbol(req)?;
                 let open: Vec<usize> = (0..self.orders.len())
                     .filter(|&i| self.orders[i].symbol == sym && Self::is_open(&self.orders[i]))
                     .collect();
@@ -653,7 +637,7 @@ impl Spot {
 
     fn new_order(&mut self, req: &Req, ctx: &Ctx) -> ApiResult {
         let now = ctx.now;
-        let symbol = self.symbol(req)?;
+        let symbol = self.by_name.symbol(req)?;
         let side = req.side()?;
         let ty = Ty::parse(req.required("type")?)?;
         let tif = if ty.needs_tif() {
@@ -825,7 +809,7 @@ impl Spot {
                 ApiError::no_such_order()
             }
         };
-        let symbol = self.symbol(req)?;
+        let symbol = self.by_name.symbol(req)?;
         let id = req.integer("orderId")?;
         let cid = req.get("origClientOrderId");
         let idx = match (id, cid) {
@@ -862,7 +846,7 @@ impl Spot {
     }
 
     fn my_trades(&self, req: &Req) -> ApiResult {
-        let sym = self.symbol(req)?;
+        let sym = self.by_name.symbol(req)?;
         let order_id = req.integer("orderId")?;
         let mut out = Vec::new();
         for o in self.orders.iter().filter(|o| o.symbol == sym) {

@@ -58,86 +58,63 @@ fn side_wire(s: Side) -> &'static str {
 }
 
 /// Method, path and parameters of an order placement.
+///
+/// USD-M: MARKET/LIMIT on `/fapi/v1/order` (`RESULT` answer); stop-loss / take-profit as
+/// `STOP_MARKET` / `TAKE_PROFIT_MARKET` conditional orders on `/fapi/v1/algoOrder`
+/// (`triggerPrice`, `clientAlgoId`). Spot: `STOP_LOSS` / `TAKE_PROFIT` with `stopPrice` on
+/// `/api/v3/order` (`FULL` answer, with fills and commissions).
 #[must_use]
 pub fn place_request(market: Market, o: &PlaceSpec) -> (Method, &'static str, Params) {
+    let futures = market == Market::UsdM;
+    let algo = o.is_algo(market);
+    let ty = match (o.order_type, futures) {
+        (OrderType::Market, _) => "MARKET",
+        (OrderType::Limit, _) => "LIMIT",
+        (OrderType::StopLoss, true) => "STOP_MARKET",
+        (OrderType::TakeProfit, true) => "TAKE_PROFIT_MARKET",
+        (OrderType::StopLoss, false) => "STOP_LOSS",
+        (OrderType::TakeProfit, false) => "TAKE_PROFIT",
+    };
     let mut p = Params::new();
     p.push("symbol", o.symbol.compact());
     p.push("side", side_wire(o.side));
-    match market {
-        Market::UsdM => {
-            let algo = o.is_algo(market);
-            if algo {
-                p.push("algoType", "CONDITIONAL");
-            }
-            let ty = match o.order_type {
-                OrderType::Market => "MARKET",
-                OrderType::Limit => "LIMIT",
-                OrderType::StopLoss => "STOP_MARKET",
-                OrderType::TakeProfit => "TAKE_PROFIT_MARKET",
-            };
-            p.push("type", ty);
-            if o.order_type == OrderType::Limit {
-                p.push("timeInForce", "GTC");
-            }
-            if !o.close_position {
-                p.push_opt("quantity", o.amount.map(wire));
-            }
-            p.push_opt(
-                "price",
-                o.price
-                    .filter(|_| o.order_type == OrderType::Limit)
-                    .map(wire),
-            );
-            if algo {
-                p.push_opt("triggerPrice", o.stop_price.map(wire));
-            }
-            if o.close_position {
-                p.push("closePosition", "true");
-            } else if o.reduce_only {
-                p.push("reduceOnly", "true");
-            }
-            if algo {
-                p.push("clientAlgoId", o.client_id.clone());
-            } else {
-                p.push("newClientOrderId", o.client_id.clone());
-                p.push("newOrderRespType", "RESULT");
-            }
-            let path = if algo {
-                "/fapi/v1/algoOrder"
-            } else {
-                "/fapi/v1/order"
-            };
-            (Method::Post, path, p)
-        }
-        Market::Spot => {
-            let ty = match o.order_type {
-                OrderType::Market => "MARKET",
-                OrderType::Limit => "LIMIT",
-                OrderType::StopLoss => "STOP_LOSS",
-                OrderType::TakeProfit => "TAKE_PROFIT",
-            };
-            p.push("type", ty);
-            if o.order_type == OrderType::Limit {
-                p.push("timeInForce", "GTC");
-            }
-            p.push_opt("quantity", o.amount.map(wire));
-            p.push_opt(
-                "price",
-                o.price
-                    .filter(|_| o.order_type == OrderType::Limit)
-                    .map(wire),
-            );
-            p.push_opt(
-                "stopPrice",
-                o.stop_price
-                    .filter(|_| matches!(o.order_type, OrderType::StopLoss | OrderType::TakeProfit))
-                    .map(wire),
-            );
-            p.push("newClientOrderId", o.client_id.clone());
-            p.push("newOrderRespType", "FULL");
-            (Method::Post, "/api/v3/order", p)
-        }
+    if algo {
+        p.push("algoType", "CONDITIONAL");
     }
+    p.push("type", ty);
+    let limit = o.order_type == OrderType::Limit;
+    if limit {
+        p.push("timeInForce", "GTC");
+    }
+    if !o.close_position {
+        p.push_opt("quantity", o.amount.map(wire));
+    }
+    p.push_opt("price", o.price.filter(|_| limit).map(wire));
+    let trigger = o
+        .stop_price
+        .filter(|_| !matches!(o.order_type, OrderType::Market | OrderType::Limit));
+    p.push_opt(
+        if futures { "triggerPrice" } else { "stopPrice" },
+        trigger.map(wire),
+    );
+    if o.close_position {
+        p.push("closePosition", "true");
+    } else if o.reduce_only && futures {
+        p.push("reduceOnly", "true");
+    }
+    let (id_key, resp) = match (algo, futures) {
+        (true, _) => ("clientAlgoId", None),
+        (false, true) => ("newClientOrderId", Some("RESULT")),
+        (false, false) => ("newClientOrderId", Some("FULL")),
+    };
+    p.push(id_key, o.client_id.clone());
+    p.push_opt("newOrderRespType", resp);
+    let path = match (algo, futures) {
+        (true, _) => "/fapi/v1/algoOrder",
+        (false, true) => "/fapi/v1/order",
+        (false, false) => "/api/v3/order",
+    };
+    (Method::Post, path, p)
 }
 
 /// Query an order (plain or algo) by client id.
