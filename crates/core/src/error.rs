@@ -308,7 +308,9 @@ pub enum LiveError {
         reply: ExchangeReply,
     },
     /// HTTP 418: the IP is banned; nothing is sent until the ban ends.
-    #[error("IP banned by the exchange for {retry_after_ms} ms; no request is sent until then: {reply}")]
+    #[error(
+        "IP banned by the exchange for {retry_after_ms} ms; no request is sent until then: {reply}"
+    )]
     IpBanned {
         /// Ban length.
         retry_after_ms: u64,

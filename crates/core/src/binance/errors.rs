@@ -148,8 +148,7 @@ pub fn classify(kind: Kind, resp: &HttpResponse) -> Outcome {
         }
         (_, Some(code::INVALID_TIMESTAMP)) => Outcome::ClockSkew(reply),
         (_, Some(code::THROTTLED)) => Outcome::Retryable(reply),
-        (503, _) if msg_lc.contains("service unavailable") || msg_lc.contains("internal error")
-        => {
+        (503, _) if msg_lc.contains("service unavailable") || msg_lc.contains("internal error") => {
             Outcome::Retryable(reply)
         }
         (_, Some(code::UNKNOWN | code::UNEXPECTED_RESP | code::TIMEOUT)) => Outcome::Unknown(reply),
@@ -203,11 +202,20 @@ mod tests {
     fn classification() {
         let k = Kind::Place;
         assert!(matches!(
-            classify(k, &resp(400, r#"{"code":-2019,"msg":"Margin is insufficient."}"#)),
+            classify(
+                k,
+                &resp(400, r#"{"code":-2019,"msg":"Margin is insufficient."}"#)
+            ),
             Outcome::Failed(LiveError::InsufficientFunds(_))
         ));
         assert!(matches!(
-            classify(k, &resp(400, r#"{"code":-2010,"msg":"Account has insufficient balance for requested action."}"#)),
+            classify(
+                k,
+                &resp(
+                    400,
+                    r#"{"code":-2010,"msg":"Account has insufficient balance for requested action."}"#
+                )
+            ),
             Outcome::Failed(LiveError::InsufficientFunds(_))
         ));
         assert!(matches!(
@@ -219,23 +227,47 @@ mod tests {
             Outcome::Unknown(_)
         ));
         assert!(matches!(
-            classify(k, &resp(400, r#"{"code":-1007,"msg":"Timeout waiting for response from backend server. Send status unknown; execution status unknown."}"#)),
+            classify(
+                k,
+                &resp(
+                    400,
+                    r#"{"code":-1007,"msg":"Timeout waiting for response from backend server. Send status unknown; execution status unknown."}"#
+                )
+            ),
             Outcome::Unknown(_)
         ));
         let mut r429 = resp(429, r#"{"code":-1003,"msg":"Too many requests"}"#);
         r429.headers.push(("retry-after".into(), "7".into()));
         assert!(matches!(classify(k, &r429), Outcome::Throttled(7000, _)));
-        assert!(matches!(classify(k, &resp(418, "{}")), Outcome::Banned(120_000, _)));
         assert!(matches!(
-            classify(k, &resp(400, r#"{"code":-1021,"msg":"Timestamp for this request is outside of the recvWindow."}"#)),
+            classify(k, &resp(418, "{}")),
+            Outcome::Banned(120_000, _)
+        ));
+        assert!(matches!(
+            classify(
+                k,
+                &resp(
+                    400,
+                    r#"{"code":-1021,"msg":"Timestamp for this request is outside of the recvWindow."}"#
+                )
+            ),
             Outcome::ClockSkew(_)
         ));
         assert!(matches!(
-            classify(Kind::Cancel, &resp(400, r#"{"code":-2011,"msg":"Unknown order sent."}"#)),
+            classify(
+                Kind::Cancel,
+                &resp(400, r#"{"code":-2011,"msg":"Unknown order sent."}"#)
+            ),
             Outcome::Failed(LiveError::OrderNotFound(_))
         ));
         assert!(matches!(
-            classify(k, &resp(401, r#"{"code":-2015,"msg":"Invalid API-key, IP, or permissions for action."}"#)),
+            classify(
+                k,
+                &resp(
+                    401,
+                    r#"{"code":-2015,"msg":"Invalid API-key, IP, or permissions for action."}"#
+                )
+            ),
             Outcome::Failed(LiveError::Authentication(_))
         ));
         assert!(is_success(&resp(200, r#"{"code":200,"msg":"success"}"#)));

@@ -298,7 +298,8 @@ mod tests {
     #[test]
     fn form_round_trip_and_errors() {
         let mut p = Params::new();
-        p.push("symbols", "[\"BTCUSDT\",\"ETH USDT\"]").push("a", "b&c=d");
+        p.push("symbols", "[\"BTCUSDT\",\"ETH USDT\"]")
+            .push("a", "b&c=d");
         let enc = p.encode();
         assert_eq!(parse_form(&enc, 10).unwrap(), p);
         assert!(parse_form("a=%zz", 10).is_err());
