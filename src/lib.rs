@@ -6,11 +6,13 @@
 
 pub mod convert;
 pub mod error;
+mod fast_paper;
 mod host;
 mod order_executor;
 mod paper_trader;
 mod types;
 
+pub use fast_paper::FastPaper;
 pub use order_executor::{convert_decision_to_request, OrderExecutor};
 pub use paper_trader::PaperTrader;
 

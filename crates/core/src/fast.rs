@@ -211,6 +211,8 @@ struct Sym {
     mark: f64,
     mark_fx: Fx,
     mark_fx_of: f64,
+    /// Taker prices (buy, sell) at `mark_fx`.
+    taker: [Fx; 2],
     leverage: u32,
     table: usize,
     /// Netting: the open position's slot.
@@ -262,6 +264,8 @@ pub struct FastEngine {
     slip_buy: Rate,
     slip_sell: Rate,
     tables: Vec<BracketTable>,
+    /// The same tables in doubles `(cap, mmr, cum)` for the liquidation-level estimate.
+    ftables: Vec<Vec<[f64; 3]>>,
     slow: fn(f64) -> Option<Fx>,
     syms: Vec<Sym>,
     names: HashMap<String, u32>,
@@ -298,10 +302,12 @@ fn overflow() -> EngineError {
     EngineError::Overflow("fast engine value")
 }
 
+#[inline]
 fn u(v: Fx) -> u128 {
     v.unsigned_abs()
 }
 
+#[inline]
 fn fx(v: u128) -> Result<Fx> {
     i128::try_from(v).map(Fx).map_err(|_| overflow())
 }
@@ -310,10 +316,25 @@ fn dec(v: Fx) -> Result<Decimal> {
     v.to_decimal().ok_or_else(overflow)
 }
 
+/// A double as text for error messages, without float formatting (which costs ~14 KB of
+/// wasm): its exact binary value when finite.
+fn describe(x: f64) -> String {
+    if x.is_nan() {
+        "NaN".into()
+    } else if x.is_infinite() {
+        if x > 0.0 { "Infinity" } else { "-Infinity" }.into()
+    } else {
+        match from_f64(x) {
+            FromF64::Exact(v) => v.to_string(),
+            _ => Decimal::from_f64_retain(x).map_or_else(|| "?".into(), |d| d.to_string()),
+        }
+    }
+}
+
 fn bad_number(field: &'static str, x: f64) -> EngineError {
     ValidationError::InvalidNumber {
         field,
-        value: format!("{x}"),
+        value: describe(x),
     }
     .into()
 }
@@ -326,7 +347,7 @@ fn check_price(field: &'static str, x: f64) -> Result<()> {
     if x <= 0.0 {
         return Err(ValidationError::InvalidPrice {
             field,
-            value: format!("{x}"),
+            value: describe(x),
         }
         .into());
     }
@@ -359,6 +380,20 @@ impl FastEngine {
             .ok_or_else(|| cfg_err("initialBalance (at most 12 decimals)"))?;
         let mut tables = vec![config.default_brackets.clone()];
         tables.extend(config.brackets.values().cloned());
+        let ftables = tables
+            .iter()
+            .map(|t| {
+                t.0.iter()
+                    .map(|b| {
+                        [
+                            decimal_f64(b.notional_cap),
+                            decimal_f64(b.maint_margin_ratio),
+                            decimal_f64(b.cum),
+                        ]
+                    })
+                    .collect()
+            })
+            .collect();
         Ok(Self {
             hedging,
             config,
@@ -367,6 +402,7 @@ impl FastEngine {
             slip_buy,
             slip_sell,
             tables,
+            ftables,
             slow,
             syms: Vec::new(),
             names: HashMap::new(),
@@ -427,6 +463,7 @@ impl FastEngine {
             mark: 0.0,
             mark_fx: Fx::ZERO,
             mark_fx_of: 0.0,
+            taker: [Fx::ZERO; 2],
             leverage: self.config.default_leverage,
             table,
             net: NONE,
@@ -508,10 +545,19 @@ impl FastEngine {
         }
         let m = s.mark;
         let v = self.to_fx("price", m)?;
+        let taker = [self.taker_price(true, v)?, self.taker_price(false, v)?];
         let s = &mut self.syms[sym as usize];
         s.mark_fx = v;
         s.mark_fx_of = m;
+        s.taker = taker;
         Ok(v)
+    }
+
+    /// Taker fill price at the mark (cached per mark).
+    #[inline]
+    fn taker_at_mark(&mut self, sym: u32, buy: bool) -> Result<Fx> {
+        self.mark_fx(sym)?;
+        Ok(self.syms[sym as usize].taker[usize::from(!buy)])
     }
 
     fn taker_price(&self, buy: bool, mark: Fx) -> Result<Fx> {
@@ -519,6 +565,7 @@ impl FastEngine {
         fx(r.apply(u(mark)).ok_or_else(overflow)?)
     }
 
+    #[inline]
     fn free(&self) -> Fx {
         Fx(self.wallet.0 - self.margin.0 - self.reserved.0)
     }
@@ -636,7 +683,7 @@ impl FastEngine {
     /// (Re)index a position's liquidation level after it changed.
     fn key_liq(&mut self, slot: u32) -> Result<()> {
         let p = self.pos[slot as usize];
-        let table = &self.tables[self.syms[p.sym as usize].table];
+        let table = &self.ftables[self.syms[p.sym as usize].table];
         let key = match liq_estimate(table, p.long, &p) {
             Estimate::None => None,
             Estimate::Key(k) => Some(k),
@@ -771,7 +818,7 @@ impl FastEngine {
                 K_LIMIT => self.fill_limit(slot)?,
                 k => {
                     let buy = !self.pos[slot as usize].long;
-                    let px = self.taker_price(buy, price_fx)?;
+                    let px = self.taker_at_mark(sym, buy)?;
                     let kind = if k == K_SL {
                         FillKind::StopLoss
                     } else {
@@ -816,8 +863,7 @@ impl FastEngine {
         }
         self.check_amount(amount)?;
         let lev = self.leverage_of(sym);
-        let mark = self.mark_fx(sym)?;
-        let px = self.taker_price(buy, mark)?;
+        let px = self.taker_at_mark(sym, buy)?;
         let ok = self.fill(sym, buy, amount, px, false, lev, Fx::ZERO, FillKind::Market)?;
         Ok(ok.then_some(px))
     }
@@ -838,8 +884,7 @@ impl FastEngine {
         let (mark, lev) = (s.mark, self.leverage_of(sym));
         let limit = self.to_fx("price", price)?;
         if mark != 0.0 && (if buy { mark <= price } else { mark >= price }) {
-            let m = self.mark_fx(sym)?;
-            let tp = self.taker_price(buy, m)?;
+            let tp = self.taker_at_mark(sym, buy)?;
             let px = if buy { tp.min(limit) } else { tp.max(limit) };
             let ok = self.fill(sym, buy, amount, px, false, lev, Fx::ZERO, FillKind::Limit)?;
             return Ok(ok.then_some(px));
@@ -1134,8 +1179,7 @@ impl FastEngine {
         if s.mark == 0.0 {
             return Err(OrderError::NoPrice(s.name.to_string()).into());
         }
-        let mark = self.mark_fx(p.sym)?;
-        let px = self.taker_price(!p.long, mark)?;
+        let px = self.taker_at_mark(p.sym, !p.long)?;
         self.close_slot(slot, px, false, FillKind::Close)?;
         Ok(px)
     }
@@ -1382,6 +1426,7 @@ impl FastEngine {
 }
 
 /// `side × (px − entry) × qty`, on the quantum.
+#[inline]
 fn pnl(long: bool, px: Fx, entry: Fx, qty: Fx) -> Result<Fx> {
     let diff = if long { px.0 - entry.0 } else { entry.0 - px.0 };
     let m = fx(fixed::mul_div(diff.unsigned_abs(), u(qty), 1).ok_or_else(overflow)?)?;
@@ -1445,33 +1490,33 @@ fn decimal_f64(d: Decimal) -> f64 {
 }
 
 fn fx_f64(v: Fx) -> f64 {
-    #[allow(clippy::cast_precision_loss)]
-    let m = v.0 as f64;
-    m / 1e12
+    v.approx_f64()
 }
 
 /// A double on the safe side of the liquidation level, from doubles with an error bound
 /// (1e-12 of the magnitudes, far above the ~1e-15 of the arithmetic); `Exact` when the
 /// notional is close to a bracket boundary, where doubles could pick another bracket.
-fn liq_estimate(table: &BracketTable, long: bool, p: &Pos) -> Estimate {
+fn liq_estimate(rows: &[[f64; 3]], long: bool, p: &Pos) -> Estimate {
+    if long {
+        // Exactly: margin ≥ entry × amount means WB + cum − q·EP ≥ 0 in every bracket, so
+        // LP ≤ 0, "cannot be liquidated" (every 1x long).
+        if let Some(n) = fixed::mul(u(p.entry), u(p.amount)) {
+            if fixed::mul(u(p.margin), fixed::ONE as u128).is_some_and(|m| m >= n) {
+                return Estimate::None;
+            }
+        }
+    }
     let (q, ep, wb) = (fx_f64(p.amount), fx_f64(p.entry), fx_f64(p.margin));
     let near = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (a.abs() + b.abs());
-    let rows = &table.0;
     let pick = |notional: f64| -> Option<usize> {
         rows.iter()
-            .position(|b| notional < decimal_f64(b.notional_cap))
+            .position(|b| notional < b[0])
             .or(rows.len().checked_sub(1))
     };
-    let near_edge = |notional: f64| {
-        rows.iter()
-            .any(|b| near(notional, decimal_f64(b.notional_cap)))
-    };
+    let near_edge = |notional: f64| rows.iter().any(|b| near(notional, b[0]));
     // LP = (WB + cum − s·q·EP) / (q·MMR − s·q); as a bound on the safe side.
     let solve = |i: usize| -> f64 {
-        let (mmr, cum) = (
-            decimal_f64(rows[i].maint_margin_ratio),
-            decimal_f64(rows[i].cum),
-        );
+        let [_, mmr, cum] = rows[i];
         let err = 1e-12 * (wb + cum + q * ep) + 1e-300;
         if long {
             // den = q(1 − mmr) > 0 after the sign flip; upper bound.

@@ -28,15 +28,10 @@ const fn pow10_table() -> [u128; 39] {
 }
 /// 10ⁱ for i in 0..=38.
 pub const POW10: [u128; 39] = pow10_table();
-const POW5_13: [u32; 14] = {
-    let mut t = [1u32; 14];
-    let mut i = 1;
-    while i < 14 {
-        t[i] = t[i - 1] * 5;
-        i += 1;
-    }
-    t
-};
+/// 10ⁱ as doubles (exact for i ≤ 22).
+const F64_POW10: [f64; 13] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+];
 
 /// An exact decimal with 12 places: the value is `self.0 / 10¹²`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -101,24 +96,48 @@ impl Fx {
     #[must_use]
     pub fn to_f64(self) -> Option<f64> {
         let neg = self.0 < 0;
-        let mut m = self.0.unsigned_abs();
-        let mut k = DP as usize;
-        // Strip trailing zeros (cheap: at most 12 steps, usually 2-3 with the 10⁴ step).
-        while k >= 4 && m.is_multiple_of(10_000) {
-            m /= 10_000;
-            k -= 4;
-        }
-        while k > 0 && m.is_multiple_of(10) {
-            m /= 10;
-            k -= 1;
-        }
-        if m >= 1 << 53 {
-            return None;
-        }
-        // m and 10^k are exact doubles; one correctly rounded division gives the nearest.
-        #[allow(clippy::cast_precision_loss)]
-        let v = m as f64 / POW10[k] as f64;
+        let a = self.0.unsigned_abs();
+        let v = if a >> 64 == 0 {
+            // Strip only as many trailing zeros as needed to get the mantissa below 2^53.
+            let (mut m, mut k) = (a as u64, DP as usize);
+            while m >= 1 << 53 {
+                if k == 0 || m % 10 != 0 {
+                    return None;
+                }
+                m /= 10;
+                k -= 1;
+            }
+            // m and 10^k are exact doubles; one correctly rounded division gives the nearest.
+            #[allow(clippy::cast_precision_loss)]
+            let v = m as f64 / F64_POW10[k];
+            v
+        } else {
+            let (mut m, mut k) = (a, DP as usize);
+            while m >= 1 << 53 {
+                if k == 0 || m % 10 != 0 {
+                    return None;
+                }
+                m /= 10;
+                k -= 1;
+            }
+            #[allow(clippy::cast_precision_loss)]
+            let v = m as u64 as f64 / F64_POW10[k];
+            v
+        };
         Some(if neg { -v } else { v })
+    }
+
+    /// An approximation as a double (a few ulps; for estimates, never for the books).
+    #[inline]
+    #[must_use]
+    pub fn approx_f64(self) -> f64 {
+        #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+        let v = if let Ok(x) = i64::try_from(self.0) {
+            x as f64
+        } else {
+            self.0 as f64
+        };
+        v / 1e12
     }
 }
 
@@ -163,8 +182,13 @@ pub fn from_f64(x: f64) -> FromF64 {
     }
     let wrap = |m: f64, scale: u32| {
         // m is a whole number below 2^53, so the cast is exact.
-        #[allow(clippy::cast_possible_truncation)]
-        let v = (m as i128) * POW10[(DP - scale) as usize] as i128;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let m = m as u64;
+        let v = if scale == DP {
+            i128::from(m)
+        } else {
+            mul_64(m, POW10[(DP - scale) as usize] as u64) as i128
+        };
         FromF64::Exact(Fx(if neg { -v } else { v }))
     };
     if a < 8192.0 {
@@ -205,58 +229,141 @@ pub fn fits_dp(a: f64) -> bool {
     matches!(from_f64(a), FromF64::Exact(_))
 }
 
-/// `(n / d, n % d)` for a small divisor, without 128-bit division.
+// ----- arithmetic -------------------------------------------------------------------------
+//
+// wasm32 has no 128-bit instructions: `u128` multiplies, divides and variable shifts become
+// calls into compiler-builtins. The hot paths below use only 64-bit operations, and divide
+// only by the constants 10¹² and 5¹² (which V8 and LLVM turn into multiply-and-shift).
+
+const E12: u64 = 1_000_000_000_000;
+const HALF_E12: u64 = 500_000_000_000;
+/// 5¹²: 10¹² = 2¹² · 5¹².
+const P5_12: u64 = 244_140_625;
+
+#[inline(always)]
+fn split(n: u128) -> (u64, u64) {
+    ((n >> 64) as u64, n as u64)
+}
+
+#[inline(always)]
+fn join(hi: u64, lo: u64) -> u128 {
+    (u128::from(hi) << 64) | u128::from(lo)
+}
+
+/// `a · b` exactly, from 32-bit halves (no `__multi3`).
+#[inline(always)]
+fn mul_64(a: u64, b: u64) -> u128 {
+    let (a1, a0) = (a >> 32, a & 0xffff_ffff);
+    let (b1, b0) = (b >> 32, b & 0xffff_ffff);
+    let p00 = a0 * b0;
+    let p01 = a0 * b1;
+    let p10 = a1 * b0;
+    let p11 = a1 * b1;
+    let mid = (p00 >> 32) + (p01 & 0xffff_ffff) + (p10 & 0xffff_ffff);
+    let lo = (p00 & 0xffff_ffff) | (mid << 32);
+    let hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+    join(hi, lo)
+}
+
+/// `a · b`, or `None` past 128 bits.
 #[inline]
-fn divrem_small(n: u128, d: u32) -> (u128, u32) {
-    let d64 = u64::from(d);
-    if n >> 64 == 0 {
-        let n = n as u64;
-        return (u128::from(n / d64), (n % d64) as u32);
-    }
-    let mut q: u128 = 0;
-    let mut r: u64 = 0;
-    for shift in [96u32, 64, 32, 0] {
-        let cur = (r << 32) | ((n >> shift) as u64 & 0xffff_ffff);
-        q |= u128::from(cur / d64) << shift;
-        r = cur % d64;
-    }
-    (q, r as u32)
-}
-
-/// `(n / 10^k, n % 10^k)` for `k ≤ 38`.
-fn divrem_pow10(n: u128, k: u32) -> (u128, u128) {
-    if k == 0 {
-        return (n, 0);
-    }
-    if k <= 13 {
-        if n >> 64 == 0 {
-            let (n, d) = (n as u64, POW10[k as usize] as u64);
-            return (u128::from(n / d), u128::from(n % d));
-        }
-        // 10^k = 2^k · 5^k: shift, then divide by 5^k (< 2^31) in 32-bit chunks.
-        let low = n & ((1u128 << k) - 1);
-        let (q, r5) = divrem_small(n >> k, POW5_13[k as usize]);
-        return (q, (u128::from(r5) << k) | low);
-    }
-    let (q1, r1) = divrem_pow10(n, 13);
-    let (q, r2) = divrem_pow10(q1, k - 13);
-    (q, r2 * POW10[13] + r1)
-}
-
-/// `round_half_even(n / (10^k · d))` for `n ≥ 0`, `k ≤ 36`, `1 ≤ d < 2^32`.
 #[must_use]
-pub fn div_round(n: u128, k: u32, d: u32) -> u128 {
-    let (q1, r1) = divrem_pow10(n, k);
-    let (q, r2) = if d == 1 { (q1, 0) } else { divrem_small(q1, d) };
-    // Remainder of n by D = 10^k·d is r2·10^k + r1; compare it with D/2.
-    let rem = u128::from(r2) * POW10[k as usize] + r1;
-    let den = POW10[k as usize] * u128::from(d);
-    let twice = rem * 2;
-    if twice > den || (twice == den && q & 1 == 1) {
-        q + 1
-    } else {
-        q
+pub fn mul(a: u128, b: u128) -> Option<u128> {
+    let (ah, al) = split(a);
+    let (bh, bl) = split(b);
+    if ah == 0 && bh == 0 {
+        return Some(mul_64(al, bl));
     }
+    if ah != 0 && bh != 0 {
+        return None;
+    }
+    // One factor fits in 64 bits: (h·2⁶⁴ + l)·s = h·s·2⁶⁴ + l·s.
+    let (h, l, small) = if ah == 0 { (bh, bl, al) } else { (ah, al, bl) };
+    let top = mul_64(h, small);
+    if top >> 64 != 0 {
+        return None;
+    }
+    mul_64(l, small).checked_add((top as u64 as u128) << 64)
+}
+
+/// `(n / 10¹², n % 10¹²)` with 64-bit operations by constants only.
+#[inline]
+fn divrem_e12(n: u128) -> (u128, u64) {
+    let (hi, lo) = split(n);
+    if hi == 0 {
+        return (u128::from(lo / E12), lo % E12);
+    }
+    // n = 2¹²·m + low; m / 5¹² in four 32-bit steps (remainders stay below 5¹² < 2²⁸).
+    let low = lo & 0xfff;
+    let (mh, ml) = (hi >> 12, (lo >> 12) | (hi << 52));
+    let step = |r: u64, c: u64| {
+        let cur = (r << 32) | c;
+        let q = cur / P5_12;
+        (q, cur - q * P5_12)
+    };
+    let (q3, r) = step(0, mh >> 32);
+    let (q2, r) = step(r, mh & 0xffff_ffff);
+    let (q1, r) = step(r, ml >> 32);
+    let (q0, r) = step(r, ml & 0xffff_ffff);
+    (join((q3 << 32) | q2, (q1 << 32) | q0), (r << 12) | low)
+}
+
+/// Round half to even, given the quotient and whether the remainder is below, at or above
+/// half the divisor.
+#[inline(always)]
+fn round_even(q: u128, cmp: std::cmp::Ordering) -> u128 {
+    match cmp {
+        std::cmp::Ordering::Greater => q + 1,
+        std::cmp::Ordering::Equal if q & 1 == 1 => q + 1,
+        _ => q,
+    }
+}
+
+/// `round_half_even(n / 10¹²)`.
+#[inline]
+#[must_use]
+pub fn div_e12_round(n: u128) -> u128 {
+    let (q, r) = divrem_e12(n);
+    round_even(q, r.cmp(&HALF_E12))
+}
+
+/// `round_half_even(n / 10²⁴)`.
+#[inline]
+#[must_use]
+pub fn div_e24_round(n: u128) -> u128 {
+    let (q1, r1) = divrem_e12(n);
+    let (q, r2) = divrem_e12(q1);
+    // Remainder r2·10¹² + r1 against 10²⁴ / 2 = 5·10¹¹ · 10¹².
+    round_even(q, (r2, r1).cmp(&(HALF_E12, 0)))
+}
+
+/// `round_half_even(n / (10¹² · d))` for `1 ≤ d < 2³²`.
+#[inline]
+#[must_use]
+pub fn div_round(n: u128, d: u32) -> u128 {
+    let (q1, r1) = divrem_e12(n);
+    if d == 1 {
+        return round_even(q1, r1.cmp(&HALF_E12));
+    }
+    let d = u64::from(d);
+    let (h, l) = split(q1);
+    let (q, r2) = if h == 0 {
+        (u128::from(l / d), l % d)
+    } else {
+        let step = |r: u64, c: u64| {
+            let cur = (r << 32) | c;
+            let q = cur / d;
+            (q, cur - q * d)
+        };
+        let (q3, r) = step(0, h >> 32);
+        let (q2, r) = step(r, h & 0xffff_ffff);
+        let (q1, r) = step(r, l >> 32);
+        let (q0, r) = step(r, l & 0xffff_ffff);
+        (join((q3 << 32) | q2, (q1 << 32) | q0), r)
+    };
+    // Remainder r2·10¹² + r1 (< d·10¹² < 2⁷², compared as (r2, r1) pairs) against d·10¹²/2.
+    let twice = (2 * r2 + r1 / HALF_E12, 2 * (r1 % HALF_E12));
+    round_even(q, twice.cmp(&(d, 0)))
 }
 
 /// `round_half_even(n / d)` for `n ≥ 0`, `d > 0` (general 128-bit division; cold paths).
@@ -264,70 +371,67 @@ pub fn div_round(n: u128, k: u32, d: u32) -> u128 {
 pub fn div_round_u128(n: u128, d: u128) -> u128 {
     let (q, r) = (n / d, n % d);
     // r < d, so comparing r with d - r avoids overflow of 2r.
-    let other = d - r;
-    if r > other || (r == other && q & 1 == 1) {
-        q + 1
-    } else {
-        q
-    }
+    round_even(q, r.cmp(&(d - r)))
 }
 
-/// A rate or factor `num / 10^k` in lowest terms of 10 (0.0004 → 4 / 10⁴).
+/// A rate or factor in quanta (0.0004 → 400,000,000): fees, slippage factors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rate {
-    /// Mantissa.
+    /// The value × 10¹².
     pub num: u128,
-    /// Decimal places.
-    pub k: u32,
 }
 
 impl Rate {
-    /// From a non-negative decimal with at most 28 places.
+    /// From a non-negative decimal with at most 12 places.
     #[must_use]
     pub fn from_decimal(d: Decimal) -> Option<Rate> {
-        let n = d.normalize();
-        if n.is_sign_negative() && !n.is_zero() {
+        if d.is_sign_negative() && !d.is_zero() {
             return None;
         }
-        Some(Rate {
-            num: n.mantissa().unsigned_abs(),
-            k: n.scale(),
+        Fx::from_decimal(d).map(|f| Rate {
+            num: f.0.unsigned_abs(),
         })
     }
 
-    /// `round_half_even(|v| · rate)` on the quantum, or `None` on overflow.
+    /// `round_half_even(v · rate)` on the quantum, or `None` on overflow.
+    #[inline]
     #[must_use]
     pub fn apply(self, v: u128) -> Option<u128> {
-        v.checked_mul(self.num).map(|p| div_round(p, self.k, 1))
+        match mul(v, self.num) {
+            Some(p) => Some(div_e12_round(p)),
+            None => slow_mul(&[v], self, 1),
+        }
     }
 }
 
 /// `round_half_even(a · b · r)` on the quantum, for `a`, `b` ≥ 0 in quanta (a fee on a
-/// notional): exact in `u128` when the product fits, else through `Decimal`.
+/// notional): exact in 128 bits when the product fits, else through `Decimal`.
+#[inline]
 #[must_use]
 pub fn mul3(a: u128, b: u128, r: Rate) -> Option<u128> {
-    if let Some(p) = a.checked_mul(b).and_then(|ab| ab.checked_mul(r.num)) {
-        if r.k + DP <= 36 {
-            return Some(div_round(p, r.k + DP, 1));
-        }
+    match mul(a, b).and_then(|ab| mul(ab, r.num)) {
+        Some(p) => Some(div_e24_round(p)),
+        None => slow_mul(&[a, b], r, 1),
     }
-    slow_mul(&[a, b], r, 0)
 }
 
 /// `round_half_even(a · b / (10¹² · d))` on the quantum (a product of two quantities, e.g.
 /// price × amount, optionally divided by a small integer such as the leverage).
+#[inline]
 #[must_use]
 pub fn mul_div(a: u128, b: u128, d: u32) -> Option<u128> {
-    match a.checked_mul(b) {
-        Some(p) => Some(div_round(p, DP, d)),
-        None => slow_mul(&[a, b], Rate { num: 1, k: 0 }, d),
+    match mul(a, b) {
+        Some(p) => Some(div_round(p, d)),
+        None => slow_mul(&[a, b], Rate { num: ONE as u128 }, d),
     }
 }
 
+/// The same through `Decimal` (products past 128 bits; never on realistic sizes).
+#[cold]
 fn slow_mul(vals: &[u128], r: Rate, d: u32) -> Option<u128> {
-    let mut acc = Decimal::try_from_i128_with_scale(i128::try_from(r.num).ok()?, r.k).ok()?;
+    let mut acc = Decimal::try_from_i128_with_scale(i128::try_from(r.num).ok()?, DP).ok()?;
     for &v in vals {
-        let x = Decimal::try_from_i128_with_scale(i128::try_from(v).ok()?, DP).ok()?;
+        let x = Fx(i128::try_from(v).ok()?).to_decimal()?;
         acc = acc.checked_mul(x)?;
     }
     if d > 1 {
@@ -442,20 +546,40 @@ mod tests {
                 assert_eq!(Fx(got as i128).to_decimal().unwrap(), want, "{a}*{b}/{lev}");
             }
         }
-        assert_eq!(div_round(25, 1, 1), 2);
-        assert_eq!(div_round(35, 1, 1), 4);
-        for n in [
-            u128::MAX / 3,
-            u128::MAX / 10,
-            1 << 100,
-            12_345_678_901_234_567_890_123,
-        ] {
-            for (k, d) in [(20u32, 7u32), (12, 1), (13, 125), (16, 3), (24, 1)] {
-                assert_eq!(
-                    div_round(n, k, d),
-                    div_round_u128(n, POW10[k as usize] * u128::from(d))
-                );
-            }
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..200_000 {
+            let n = (u128::from(next()) << (next() % 64)) | u128::from(next());
+            let d = (next() % 300 + 1) as u32;
+            assert_eq!(
+                div_round(n, d),
+                div_round_u128(n, 1_000_000_000_000 * u128::from(d)),
+                "{n}/{d}"
+            );
+            assert_eq!(
+                div_e24_round(n),
+                div_round_u128(n, 1_000_000_000_000_000_000_000_000),
+                "{n}"
+            );
+            let (a, b) = (next(), next() >> (next() % 64));
+            assert_eq!(
+                mul(u128::from(a), u128::from(b)),
+                Some(u128::from(a) * u128::from(b))
+            );
+            let big = (u128::from(a) << 40) | u128::from(b);
+            assert_eq!(mul(big, u128::from(b)), big.checked_mul(u128::from(b)));
+        }
+        for q in [0u128, 1, 2, 3] {
+            // exact ties go to even
+            assert_eq!(
+                div_e12_round(q * 1_000_000_000_000 + 500_000_000_000),
+                q + (q & 1)
+            );
         }
         assert_eq!(div_round_u128(7, 2), 4);
         assert_eq!(div_round_u128(5, 2), 2);
