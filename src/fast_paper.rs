@@ -196,6 +196,33 @@ impl FastPaper {
         amount: f64,
         stop_loss: f64,
         take_profit: f64,
+    ) -> f64 {
+        or_throw(self.bracket_inner(symbol, side, amount, stop_loss, take_profit))
+    }
+
+    /// Bytes of wasm linear memory (all instances of this module share it).
+    #[wasm_bindgen(js_name = wasmMemoryBytes)]
+    #[must_use]
+    pub fn wasm_memory_bytes() -> f64 {
+        #[cfg(target_arch = "wasm32")]
+        {
+            (core::arch::wasm32::memory_size(0) * 65536) as f64
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            0.0
+        }
+    }
+}
+
+impl FastPaper {
+    fn bracket_inner(
+        &mut self,
+        symbol: u32,
+        side: u32,
+        amount: f64,
+        stop_loss: f64,
+        take_profit: f64,
     ) -> JsResult<f64> {
         let a = self::amount(amount)?;
         let Some(px) = self.e.market(symbol, self::side(side)?, a)? else {
@@ -214,7 +241,10 @@ impl FastPaper {
         }
         Ok(num(px))
     }
+}
 
+#[wasm_bindgen]
+impl FastPaper {
     /// Position touched by the last fill (-1 when none).
     #[wasm_bindgen(getter, js_name = lastPosition)]
     pub fn last_position(&self) -> f64 {
