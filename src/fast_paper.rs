@@ -49,24 +49,6 @@ fn bad(field: &'static str, x: f64) -> Error {
     .into()
 }
 
-/// The value, or throw the error as a JS `Error` (name and code set). Hot methods use this
-/// instead of returning `Result`: the error path is the same `Error`, the success path skips
-/// the result-pointer shim. Nothing is left to drop when it throws (the error is converted
-/// first), and every caller throws before changing state or after finishing.
-#[inline]
-fn or_throw<T, E: Into<Error>>(r: Result<T, E>) -> T {
-    match r {
-        Ok(v) => v,
-        Err(e) => throw(e.into()),
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn throw(e: Error) -> ! {
-    wasm_bindgen::throw_val(e.into_js())
-}
-
 fn side(s: u32) -> JsResult<bool> {
     match s {
         0 => Ok(true),
@@ -140,15 +122,17 @@ impl FastPaper {
     /// Mark a symbol: liquidations, reached stop-losses / take-profits / limits. Returns how
     /// many fills it produced (details: `fills()`).
     #[wasm_bindgen(js_name = updatePrice)]
-    pub fn update_price(&mut self, symbol: u32, price: f64) -> u32 {
-        or_throw(self.e.update_price(symbol, price))
+    pub fn update_price(&mut self, symbol: u32, price: f64) -> JsResult<u32> {
+        Ok(self.e.update_price(symbol, price)?)
     }
 
     /// Market order at the mark: the fill price, or `NaN` when rejected (insufficient balance).
-    pub fn market(&mut self, symbol: u32, side: u32, amount: f64) -> f64 {
-        let a = or_throw(self::amount(amount));
-        let buy = or_throw(self::side(side));
-        or_throw(self.e.market(symbol, buy, a)).map_or(f64::NAN, num)
+    pub fn market(&mut self, symbol: u32, side: u32, amount: f64) -> JsResult<f64> {
+        let a = self::amount(amount)?;
+        Ok(self
+            .e
+            .market(symbol, self::side(side)?, a)?
+            .map_or(f64::NAN, num))
     }
 
     /// Limit order: the fill price if it crossed, else `NaN` (resting: `lastOrder` is its id;
@@ -196,8 +180,8 @@ impl FastPaper {
         amount: f64,
         stop_loss: f64,
         take_profit: f64,
-    ) -> f64 {
-        or_throw(self.bracket_inner(symbol, side, amount, stop_loss, take_profit))
+    ) -> JsResult<f64> {
+        self.bracket_inner(symbol, side, amount, stop_loss, take_profit)
     }
 
     /// Bytes of wasm linear memory (all instances of this module share it).
@@ -380,18 +364,18 @@ impl FastPaper {
     /// (or `NaN` when rejected) to `output[i]`; returns how many filled. Stops at the first
     /// bad order with an error (orders before it stay executed).
     #[wasm_bindgen(js_name = marketBatch)]
-    pub fn market_batch(&mut self, n: u32) -> u32 {
-        or_throw(self.market_batch_inner(n))
+    pub fn market_batch(&mut self, n: u32) -> JsResult<u32> {
+        self.market_batch_inner(n)
     }
 
     /// `n` prices of one symbol from `input`, in order; returns the fills they produced.
     #[wasm_bindgen(js_name = updatePrices)]
-    pub fn update_prices(&mut self, symbol: u32, n: u32) -> u32 {
+    pub fn update_prices(&mut self, symbol: u32, n: u32) -> JsResult<u32> {
         let n = n as usize;
         if self.input.len() < n {
-            throw(too_small("input", n));
+            return Err(too_small("input", n));
         }
-        or_throw(self.e.update_prices(symbol, &self.input[..n]))
+        Ok(self.e.update_prices(symbol, &self.input[..n])?)
     }
 }
 

@@ -59,6 +59,15 @@ impl Fx {
     /// The same value as a `Decimal` (normalized). `None` only past `Decimal`'s range.
     #[must_use]
     pub fn to_decimal(self) -> Option<Decimal> {
+        if let Ok(mut m) = i64::try_from(self.0) {
+            // 64-bit steps (i128 division is a slow library call in wasm).
+            let mut k = DP;
+            while k > 0 && m % 10 == 0 {
+                m /= 10;
+                k -= 1;
+            }
+            return Some(Decimal::new(m, k));
+        }
         let (mut m, mut k) = (self.0, DP);
         while k > 0 && m % 10 == 0 {
             m /= 10;

@@ -20,6 +20,28 @@ use crate::types::{Liquidity, OrderType, PositionSide, Side, Symbol};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Order id → index. Ids are ours or the caller's; no untrusted party can pick them to
+/// collide, so a fast multiplicative hash (FxHash) replaces SipHash.
+type IdMap = HashMap<String, usize, BuildHasherDefault<FxHasher>>;
+
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        for chunk in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// Largest leverage accepted.
 pub const MAX_LEVERAGE: u32 = 125;
@@ -144,8 +166,14 @@ pub struct PaperState {
 /// The paper venue.
 pub struct PaperEngine {
     state: PaperState,
-    index: HashMap<String, usize>,
+    index: IdMap,
+    /// Indices of pending orders, ascending (oldest first): what a price update looks at,
+    /// instead of every order ever placed.
+    pending: Vec<usize>,
     clock: SharedClock,
+    /// The clock read once at the start of each command: every record one call makes carries
+    /// the same time (and the host clock is asked once, not once per event).
+    stamp: u64,
 }
 
 impl std::fmt::Debug for PaperEngine {
@@ -179,8 +207,10 @@ impl PaperEngine {
                 events: Vec::new(),
                 next_id: 1,
             },
-            index: HashMap::new(),
+            index: IdMap::default(),
+            pending: Vec::new(),
             clock,
+            stamp: 0,
         })
     }
 
@@ -190,7 +220,8 @@ impl PaperEngine {
     /// Invalid configuration or an inconsistent state (duplicate ids, wrong reservation sum).
     pub fn from_state(state: PaperState, clock: SharedClock) -> Result<Self> {
         state.config.validate()?;
-        let mut index = HashMap::with_capacity(state.orders.len());
+        let mut index = IdMap::with_capacity_and_hasher(state.orders.len(), Default::default());
+        let mut pending = Vec::new();
         let mut reserved = Decimal::ZERO;
         for (i, o) in state.orders.iter().enumerate() {
             if index.insert(o.id.clone(), i).is_some() {
@@ -198,6 +229,7 @@ impl PaperEngine {
             }
             if o.status == OrderStatus::Pending {
                 reserved = num::add(reserved, o.reserved, "reserved")?;
+                pending.push(i);
             }
         }
         if reserved != state.reserved {
@@ -209,7 +241,9 @@ impl PaperEngine {
         Ok(Self {
             state,
             index,
+            pending,
             clock,
+            stamp: 0,
         })
     }
 
@@ -226,13 +260,34 @@ impl PaperEngine {
     }
 
     fn now(&self) -> u64 {
-        self.clock.now_ms()
+        self.stamp
+    }
+
+    /// Read the clock for the command that starts now.
+    fn tick(&mut self) {
+        self.stamp = self.clock.now_ms();
     }
 
     fn gen_id(&mut self, prefix: &str) -> String {
         let n = self.state.next_id;
         self.state.next_id += 1;
-        format!("{prefix}-{n}")
+        // `{prefix}-{n}` without the formatting machinery (this runs twice per order).
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        let mut v = n;
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        let mut s = String::with_capacity(prefix.len() + 1 + digits.len() - i);
+        s.push_str(prefix);
+        s.push('-');
+        s.extend(digits[i..].iter().map(|&b| char::from(b)));
+        s
     }
 
     fn emit(&mut self, event: EngineEvent) {
@@ -283,12 +338,7 @@ impl PaperEngine {
             unrealized_pnl: unrealized,
             fees_paid: self.state.fees_paid,
             positions_count: self.state.positions.len(),
-            open_orders_count: self
-                .state
-                .orders
-                .iter()
-                .filter(|o| o.status == OrderStatus::Pending)
-                .count(),
+            open_orders_count: self.pending.len(),
         }
     }
 
@@ -354,10 +404,7 @@ impl PaperEngine {
 
     /// Pending orders, oldest first.
     pub fn open_orders(&self) -> impl Iterator<Item = &Order> {
-        self.state
-            .orders
-            .iter()
-            .filter(|o| o.status == OrderStatus::Pending)
+        self.pending.iter().map(|&i| &self.state.orders[i])
     }
 
     /// Fills, oldest first.
@@ -480,6 +527,7 @@ impl PaperEngine {
         req: &OrderRequest,
         current_price: Option<Decimal>,
     ) -> Result<Order> {
+        self.tick();
         let mut order = self.validate_request(req)?;
         let current_price = current_price
             .map(|p| {
@@ -506,6 +554,7 @@ impl PaperEngine {
         order.exchange_order_id = Some(self.gen_id("paper"));
         let idx = self.state.orders.len();
         self.index.insert(order.id.clone(), idx);
+        self.pending.push(idx); // idx is the largest so far: the list stays sorted
         self.emit(EngineEvent::OrderAccepted {
             order_id: order.id.clone(),
             symbol: order.symbol.clone(),
@@ -600,6 +649,7 @@ impl PaperEngine {
         self.release(idx);
         let o = &mut self.state.orders[idx];
         o.apply(OrderTransition::Reject)?;
+        unpend(&mut self.pending, idx);
         o.error_message = Some(reason.clone());
         let (order_id, symbol) = (o.id.clone(), o.symbol.clone());
         self.unlink(idx);
@@ -613,6 +663,7 @@ impl PaperEngine {
 
     fn cancel_idx(&mut self, idx: usize, reason: CloseReason) -> Result<()> {
         self.state.orders[idx].apply(OrderTransition::Cancel)?;
+        unpend(&mut self.pending, idx);
         self.release(idx);
         self.unlink(idx);
         let o = &self.state.orders[idx];
@@ -642,6 +693,7 @@ impl PaperEngine {
     /// # Errors
     /// `OrderNotFound`, `NotCancellable`.
     pub fn cancel_order(&mut self, id: &str) -> Result<Order> {
+        self.tick();
         let idx = *self
             .index
             .get(id)
@@ -828,6 +880,7 @@ impl PaperEngine {
         let timestamp_ms = self.now();
         let o = &mut self.state.orders[idx];
         o.apply(OrderTransition::Fill)?;
+        unpend(&mut self.pending, idx);
         o.filled_price = Some(price);
         o.filled_amount = Some(qty);
         o.fee = Some(fee);
@@ -942,6 +995,7 @@ impl PaperEngine {
         kind: OrderType,
         price: Option<Decimal>,
     ) -> Result<PositionState> {
+        self.tick();
         let sym = Symbol::parse(symbol)?;
         let p = self
             .state
@@ -1011,6 +1065,7 @@ impl PaperEngine {
     /// # Errors
     /// Bad symbol or price.
     pub fn update_price(&mut self, symbol: &str, price: Decimal) -> Result<&[EventRecord]> {
+        self.tick();
         let sym = Symbol::parse(symbol)?;
         let price = num::positive_price("price", check_input("price", price)?)?;
         let before = self.last_seq();
@@ -1022,14 +1077,13 @@ impl PaperEngine {
         self.state.marks.insert(sym.clone(), price);
         self.check_liquidation(sym, price)?;
         let candidates: Vec<usize> = self
-            .state
-            .orders
+            .pending
             .iter()
-            .enumerate()
-            .filter(|(_, o)| {
-                o.status == OrderStatus::Pending && &o.symbol == sym && o.triggers_at(price)
+            .copied()
+            .filter(|&i| {
+                let o = &self.state.orders[i];
+                &o.symbol == sym && o.triggers_at(price)
             })
-            .map(|(i, _)| i)
             .collect();
         for i in candidates {
             if self.state.orders[i].status != OrderStatus::Pending {
@@ -1113,6 +1167,13 @@ impl PaperEngine {
             fee: clearance,
         });
         self.remove_position(sym, realized, CloseReason::Liquidation)
+    }
+}
+
+/// Drop `idx` from the sorted pending list (it just left `pending`).
+fn unpend(pending: &mut Vec<usize>, idx: usize) {
+    if let Ok(at) = pending.binary_search(&idx) {
+        pending.remove(at);
     }
 }
 
