@@ -318,9 +318,9 @@ const cases = {
     const s = fp.symbolId('BTC/USDT');
     fp.setLeverage(s, 10);
     fp.updatePrice(s, MARK);
-    if (reserve) fp.reserve(positions, 0);
     const m0 = FastPaper.wasmMemoryBytes();
     const t0 = fp.tableBytes;
+    if (reserve) fp.reserve(positions, 0);
     for (let i = 0; i < positions; i++) {
       const long = i % 2 === 0;
       const d = (i % 1000) / 10;

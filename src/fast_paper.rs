@@ -5,8 +5,9 @@
 use crate::convert;
 use crate::error::{Error, JsResult};
 use crate::paper_trader::paper_config;
-use iftb_core::fixed::{from_f64, FromF64};
-use iftb_core::{Decimal, FastEngine, Fx, OrderType, ValidationError};
+use iftb_core::{Decimal, OrderType, ValidationError};
+use iftb_fast::fixed::{from_f64, FromF64};
+use iftb_fast::{FastEngine, Fx};
 use wasm_bindgen::prelude::*;
 
 /// Decimal text of a JS number, parsed exactly: for the rare doubles the fixed-point reader
@@ -74,6 +75,8 @@ fn side(s: u32) -> JsResult<bool> {
 #[wasm_bindgen]
 pub struct FastPaper {
     e: FastEngine,
+    /// The last fill price and its number (prices repeat: the conversion is skipped).
+    last_px: (Fx, f64),
     input: Vec<f64>,
     output: Vec<f64>,
     fills: Vec<f64>,
@@ -92,6 +95,7 @@ impl FastPaper {
         let hedging = convert::get(&options, "hedging").as_bool().unwrap_or(false);
         Ok(Self {
             e: FastEngine::new(config, hedging, slow)?,
+            last_px: (Fx::ZERO, 0.0),
             input: Vec::new(),
             output: Vec::new(),
             fills: Vec::new(),
@@ -200,6 +204,15 @@ impl FastPaper {
 }
 
 impl FastPaper {
+    /// A fill price as a number, remembering the last one.
+    #[inline]
+    fn price_num(&mut self, px: Fx) -> f64 {
+        if px != self.last_px.0 {
+            self.last_px = (px, num(px));
+        }
+        self.last_px.1
+    }
+
     fn bracket_inner(
         &mut self,
         symbol: u32,
@@ -404,7 +417,7 @@ impl FastPaper {
                 _ => return Err(ValidationError::InvalidSide(js_text(d)).into()),
             };
             let r = self.e.market(s, buy, amount(a)?)?;
-            self.output[i] = r.map_or(f64::NAN, num);
+            self.output[i] = r.map_or(f64::NAN, |px| self.price_num(px));
             filled += u32::from(r.is_some());
         }
         Ok(filled)

@@ -169,7 +169,7 @@ thread_local! {
 /// without formatting when it has at most 12 places.
 fn fast_decimal(field: &'static str, v: &JsValue) -> JsResult<Decimal> {
     if let Some(x) = v.as_f64() {
-        if let iftb_core::fixed::FromF64::Exact(f) = iftb_core::fixed::from_f64(x) {
+        if let iftb_fast::fixed::FromF64::Exact(f) = iftb_fast::fixed::from_f64(x) {
             if let Some(d) = f.to_decimal() {
                 return Ok(d);
             }

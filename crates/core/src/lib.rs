@@ -21,8 +21,6 @@ pub mod decision;
 pub mod error;
 pub mod events;
 pub mod executor;
-pub mod fast;
-pub mod fixed;
 pub mod liquidation;
 pub mod num;
 pub mod order;
@@ -44,8 +42,6 @@ pub use error::{
 };
 pub use events::{CloseReason, EngineEvent, EventRecord, Fill};
 pub use executor::{AccountStatus, ExecutorState, LogLevel, LogRecord, OrderExecutor, RiskState};
-pub use fast::{FastBooks, FastEngine, FastFill, FastPosition, FillKind};
-pub use fixed::Fx;
 pub use liquidation::{Bracket, BracketTable};
 pub use order::{Order, OrderRequest, OrderStatus, OrderTransition};
 pub use paper::{PaperConfig, PaperEngine, PaperState, MAX_LEVERAGE};

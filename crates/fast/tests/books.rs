@@ -2,6 +2,7 @@
 //! and its hedging mode and trigger index behave.
 
 use iftb_core::*;
+use iftb_fast::{FastEngine, FillKind, Fx};
 use proptest::prelude::*;
 use std::str::FromStr;
 

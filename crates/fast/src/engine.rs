@@ -1,6 +1,6 @@
 //! The fast paper engine: the paper venue's accounting behind a numbers-only API.
 //!
-//! Same rules as [`crate::paper::PaperEngine`] (slippage, maker/taker fees, leverage, isolated
+//! Same rules as [`iftb_core::paper::PaperEngine`] (slippage, maker/taker fees, leverage, isolated
 //! margin, reservations for resting limits, stop-loss / take-profit, Binance liquidation), with
 //! the books in exact fixed-point decimals ([`Fx`], 10⁻¹² quanta, rounded half to even exactly
 //! where `PaperEngine` rounds), but built for speed:
@@ -24,11 +24,11 @@
 //! closed by its stop-loss, take-profit, liquidation or [`FastEngine::close`]), the model of
 //! backtesting.py's `hedging=True` and Nautilus's HEDGING OMS.
 
-use crate::error::{EngineError, OrderError, Result, ValidationError};
 use crate::fixed::{self, from_f64, FromF64, Fx, Rate};
-use crate::liquidation::BracketTable;
-use crate::paper::{PaperConfig, MAX_LEVERAGE};
-use crate::types::{OrderType, PositionSide, Symbol};
+use iftb_core::error::{EngineError, OrderError, Result, ValidationError};
+use iftb_core::liquidation::BracketTable;
+use iftb_core::paper::{PaperConfig, MAX_LEVERAGE};
+use iftb_core::types::{OrderType, PositionSide, Symbol};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
@@ -1021,7 +1021,20 @@ impl FastEngine {
         let opposing = self.opposing(sym, buy);
         let reduce = qty.min(opposing);
         let open = Fx(qty.0 - reduce.0);
-        let fee = fx(fixed::mul3(u(px), u(qty), rate).ok_or_else(overflow)?)?;
+        // px × open once: margin, the fee when nothing is reduced, the 1x-long test below.
+        let open_notional = if open.0 > 0 {
+            fixed::mul(u(px), u(open))
+        } else {
+            Some(0)
+        };
+        let fee = match open_notional {
+            Some(n) if reduce.0 == 0 => fixed::mul(n, rate.num).map(fixed::div_e24_round),
+            _ => None,
+        };
+        let fee = match fee {
+            Some(f) => fx(f)?,
+            None => fx(fixed::mul3(u(px), u(qty), rate).ok_or_else(overflow)?)?,
+        };
         let (realized, released) = if reduce.0 > 0 {
             let p = &self.pos[net as usize];
             let realized = pnl(p.long, px, p.entry, reduce)?;
@@ -1034,10 +1047,10 @@ impl FastEngine {
         } else {
             (Fx::ZERO, Fx::ZERO)
         };
-        let open_margin = if open.0 > 0 {
-            fx(fixed::mul_div(u(px), u(open), lev).ok_or_else(overflow)?)?
-        } else {
-            Fx::ZERO
+        let open_margin = match open_notional {
+            _ if open.0 == 0 => Fx::ZERO,
+            Some(n) => fx(fixed::div_round(n, lev))?,
+            None => fx(fixed::mul_div(u(px), u(open), lev).ok_or_else(overflow)?)?,
         };
         if open.0 > 0 {
             let available = Fx(self.free().0 + reserved.0 + released.0 + realized.0);
@@ -1093,7 +1106,15 @@ impl FastEngine {
                     sy.realized = Fx::ZERO;
                     sy.leverage = lev;
                 }
-                self.key_liq(slot)?;
+                // A long whose margin covers its whole notional (every 1x long) cannot be
+                // liquidated: no index entry. Otherwise index its liquidation level.
+                let covered = buy
+                    && open_notional.is_some_and(|n| {
+                        fixed::mul(u(open_margin), fixed::ONE as u128).is_some_and(|m| m >= n)
+                    });
+                if !covered {
+                    self.key_liq(slot)?;
+                }
                 position = self.pos_id(slot);
             } else {
                 let p = &mut self.pos[cur as usize];
@@ -1241,7 +1262,7 @@ impl FastEngine {
             } else {
                 OrderType::TakeProfit
             };
-            return Err(crate::paper::protection_error(
+            return Err(iftb_core::paper::protection_error(
                 k,
                 side,
                 dec(self.to_fx("level", level)?)?,
@@ -1438,7 +1459,7 @@ fn part(margin: Fx, reduce: Fx, amount: Fx) -> Result<Fx> {
     match u(margin).checked_mul(u(reduce)) {
         Some(n) => fx(fixed::div_round_u128(n, u(amount))),
         None => {
-            let d = crate::num::money(
+            let d = iftb_core::num::money(
                 dec(margin)?
                     .checked_mul(dec(reduce)?)
                     .and_then(|x| x.checked_div(dec(amount).ok()?))
@@ -1458,7 +1479,7 @@ fn average(e1: Fx, q1: Fx, e2: Fx, q2: Fx) -> Result<Fx> {
         Some(n) => fx(fixed::div_round_u128(n, u(q1) + u(q2))),
         None => {
             let n = dec(e1)? * dec(q1)? + dec(e2)? * dec(q2)?;
-            let d = crate::num::money(n.checked_div(dec(q1)? + dec(q2)?).ok_or_else(overflow)?);
+            let d = iftb_core::num::money(n.checked_div(dec(q1)? + dec(q2)?).ok_or_else(overflow)?);
             Fx::from_decimal(d).ok_or_else(overflow)
         }
     }

@@ -1,9 +1,9 @@
 //! Exact fixed-point decimals for the fast engine: an [`Fx`] is an `i128` count of 10⁻¹²
-//! (the money quantum [`crate::num::MONEY_DP`]), so every value the paper engine keeps on its
+//! (the money quantum [`iftb_core::num::MONEY_DP`]), so every value the paper engine keeps on its
 //! books fits exactly, and `+`/`−` are single integer operations.
 //!
 //! Products are formed exactly in `u128` (or, past that, through `rust_decimal`) and rounded
-//! once, half to even, to the quantum, exactly as [`crate::num::money`] rounds.
+//! once, half to even, to the quantum, exactly as [`iftb_core::num::money`] rounds.
 //!
 //! JS numbers come in through their shortest round-trip decimal text (what `String(x)`
 //! prints), computed without formatting: see [`from_f64`]. A useful fact the engine relies on:
@@ -202,7 +202,7 @@ pub fn from_f64(x: f64) -> FromF64 {
     };
     if a < 8192.0 {
         let y = a * 1e12;
-        let m = y.round();
+        let m = y.round_ties_even();
         for c in [m, m - 1.0, m + 1.0] {
             if c >= 0.0 && c / 1e12 == a {
                 return wrap(c, DP);
@@ -217,7 +217,7 @@ pub fn from_f64(x: f64) -> FromF64 {
             // 2^50: from here on, not decided cheaply.
             return FromF64::Slow;
         }
-        let m = y.round();
+        let m = y.round_ties_even();
         if m / p == a {
             return wrap(m, k);
         }
@@ -446,7 +446,7 @@ fn slow_mul(vals: &[u128], r: Rate, d: u32) -> Option<u128> {
     if d > 1 {
         acc = acc.checked_div(Decimal::from(d))?;
     }
-    let m = crate::num::money(acc);
+    let m = iftb_core::num::money(acc);
     Fx::from_decimal(m).and_then(|f| u128::try_from(f.0).ok())
 }
 
@@ -546,11 +546,11 @@ mod tests {
             ("99999.123456789", "7654.321", "0.00075"),
         ];
         for (a, b, r) in cases {
-            let want = crate::num::money(dec(a) * dec(b) * dec(r));
+            let want = iftb_core::num::money(dec(a) * dec(b) * dec(r));
             let got = mul3(fx(a), fx(b), Rate::from_decimal(dec(r)).unwrap()).unwrap();
             assert_eq!(Fx(got as i128).to_decimal().unwrap(), want, "{a}*{b}*{r}");
             for lev in [1u32, 3, 7, 125] {
-                let want = crate::num::money(dec(a) * dec(b) / Decimal::from(lev));
+                let want = iftb_core::num::money(dec(a) * dec(b) / Decimal::from(lev));
                 let got = mul_div(fx(a), fx(b), lev).unwrap();
                 assert_eq!(Fx(got as i128).to_decimal().unwrap(), want, "{a}*{b}/{lev}");
             }
