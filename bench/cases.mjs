@@ -320,7 +320,7 @@ const cases = {
     fp.updatePrice(s, MARK);
     const m0 = FastPaper.wasmMemoryBytes();
     const t0 = fp.tableBytes;
-    if (reserve) fp.reserve(positions, 0);
+    if (reserve) fp.reserve(positions, 0, s);
     for (let i = 0; i < positions; i++) {
       const long = i % 2 === 0;
       const d = (i % 1000) / 10;

@@ -112,9 +112,15 @@ impl FastPaper {
         Ok(self.e.symbol(&s)?)
     }
 
-    /// Reserve room for `positions` positions and `orders` resting orders.
-    pub fn reserve(&mut self, positions: u32, orders: u32) {
+    /// Reserve room for `positions` positions and `orders` resting orders, and, given a
+    /// `symbol`, trigger-index room in it: later calls then do not grow wasm memory.
+    pub fn reserve(&mut self, positions: u32, orders: u32, symbol: Option<u32>) -> JsResult<()> {
         self.e.reserve(positions as usize, orders as usize);
+        if let Some(s) = symbol {
+            self.e
+                .reserve_symbol(s, positions as usize, orders as usize)?;
+        }
+        Ok(())
     }
 
     /// Set a symbol's leverage (1..=125).

@@ -196,10 +196,28 @@ impl Heap {
         }
         Some(top)
     }
+    /// Drop the entries `keep` rejects and restore the heap order, in place (the capacity,
+    /// e.g. from `reserve`, is kept).
     fn rebuild(&mut self, keep: impl Fn(&Trig) -> bool, below: bool) {
-        let old = std::mem::take(&mut self.v);
-        for t in old.into_iter().filter(|t| keep(t)) {
-            self.push(t, below);
+        self.v.retain(|t| keep(t));
+        let n = self.v.len();
+        for start in (0..n / 2).rev() {
+            let mut i = start;
+            loop {
+                let (l, r) = (2 * i + 1, 2 * i + 2);
+                let mut m = i;
+                if l < n && Self::before(&self.v[l], &self.v[m], below) {
+                    m = l;
+                }
+                if r < n && Self::before(&self.v[r], &self.v[m], below) {
+                    m = r;
+                }
+                if m == i {
+                    break;
+                }
+                self.v.swap(i, m);
+                i = m;
+            }
         }
     }
 }
@@ -225,21 +243,61 @@ struct Sym {
     compact_at: usize,
 }
 
+/// An [`Fx`] stored in 96 bits (12 bytes, 4-byte aligned): positions stay at 72 bytes.
+/// Values past ±2⁹⁵ quanta (±3.9·10¹⁶ quote units) are refused as an overflow.
+#[derive(Debug, Clone, Copy, Default)]
+struct F96([u32; 3]);
+
+impl F96 {
+    #[inline]
+    fn get(self) -> Fx {
+        let v = u128::from(self.0[0]) | u128::from(self.0[1]) << 32 | u128::from(self.0[2]) << 64;
+        // Sign-extend from 96 bits.
+        Fx(((v << 32) as i128) >> 32)
+    }
+    #[inline]
+    fn of(v: Fx) -> Result<F96> {
+        const LIM: i128 = 1 << 95;
+        if v.0 >= -LIM && v.0 < LIM {
+            let u = v.0 as u128;
+            Ok(F96([u as u32, (u >> 32) as u32, (u >> 64) as u32]))
+        } else {
+            Err(EngineError::Overflow("position value past 3.9e16"))
+        }
+    }
+}
+
+/// 72 bytes.
 #[derive(Debug, Clone, Copy, Default)]
 struct Pos {
-    entry: Fx,
-    amount: Fx,
-    margin: Fx,
     sl: f64,
     tp: f64,
+    entry: F96,
+    amount: F96,
+    margin: F96,
     sl_seq: u32,
     tp_seq: u32,
     liq_seq: u32,
-    sym: u32,
+    sym: u16,
     gen: u16,
     lev: u8,
     long: bool,
     live: bool,
+}
+
+impl Pos {
+    #[inline]
+    fn entry(&self) -> Fx {
+        self.entry.get()
+    }
+    #[inline]
+    fn amount(&self) -> Fx {
+        self.amount.get()
+    }
+    #[inline]
+    fn margin(&self) -> Fx {
+        self.margin.get()
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -442,6 +500,22 @@ impl FastEngine {
         self.log.reserve(16);
     }
 
+    /// Reserve trigger-index room in one symbol for `positions` positions (a stop-loss, a
+    /// take-profit and a liquidation level each: 1.5 entries per heap on average) and `orders`
+    /// resting limits.
+    ///
+    /// # Errors
+    /// Unknown symbol.
+    pub fn reserve_symbol(&mut self, sym: u32, positions: usize, orders: usize) -> Result<()> {
+        self.sym(sym)?;
+        let per_heap = positions * 3 / 2 + orders / 2 + 1;
+        let s = &mut self.syms[sym as usize];
+        s.below.v.reserve(per_heap);
+        s.above.v.reserve(per_heap);
+        s.compact_at = s.compact_at.max(2 * per_heap);
+        Ok(())
+    }
+
     /// The id of `symbol` (`BASE/QUOTE`), interning it on first use.
     ///
     /// # Errors
@@ -457,7 +531,9 @@ impl FastEngine {
             .keys()
             .position(|k| *k == name)
             .map_or(0, |i| i + 1);
-        let id = u32::try_from(self.syms.len()).map_err(|_| overflow())?;
+        let id = u16::try_from(self.syms.len())
+            .map(u32::from)
+            .map_err(|_| EngineError::Overflow("more than 65,536 symbols"))?;
         self.syms.push(Sym {
             name,
             mark: 0.0,
@@ -647,9 +723,11 @@ impl FastEngine {
         a.rebuild(|t| self.trig_valid(*t), false);
         let live = s.v.len() + a.v.len();
         let sy = &mut self.syms[sym as usize];
+        sy.compact_at = (2 * live)
+            .max(64)
+            .max(sy.compact_at.min(s.v.capacity() + a.v.capacity()));
         sy.below = s;
         sy.above = a;
-        sy.compact_at = (2 * live).max(64);
     }
 
     fn trig_valid(&self, t: Trig) -> bool {
@@ -677,7 +755,7 @@ impl FastEngine {
             PositionSide::Short
         };
         let table = &self.tables[self.syms[p.sym as usize].table];
-        Ok(table.liquidation_price(side, dec(p.amount)?, dec(p.entry)?, dec(p.margin)?))
+        Ok(table.liquidation_price(side, dec(p.amount())?, dec(p.entry())?, dec(p.margin())?))
     }
 
     /// (Re)index a position's liquidation level after it changed.
@@ -693,7 +771,7 @@ impl FastEngine {
         self.pos[slot as usize].liq_seq = seq;
         if let Some(key) = key {
             self.push_trig(
-                p.sym,
+                u32::from(p.sym),
                 p.long,
                 Trig {
                     key,
@@ -995,7 +1073,7 @@ impl FastEngine {
         if p.long == buy {
             Fx::ZERO
         } else {
-            p.amount
+            p.amount()
         }
     }
 
@@ -1037,11 +1115,11 @@ impl FastEngine {
         };
         let (realized, released) = if reduce.0 > 0 {
             let p = &self.pos[net as usize];
-            let realized = pnl(p.long, px, p.entry, reduce)?;
-            let released = if reduce == p.amount {
-                p.margin
+            let realized = pnl(p.long, px, p.entry(), reduce)?;
+            let released = if reduce == p.amount() {
+                p.margin()
             } else {
-                part(p.margin, reduce, p.amount)?
+                part(p.margin(), reduce, p.amount())?
             };
             (realized, released)
         } else {
@@ -1070,12 +1148,12 @@ impl FastEngine {
         if reduce.0 > 0 {
             position = self.pos_id(net);
             let p = &mut self.pos[net as usize];
-            if reduce == p.amount {
-                self.margin = Fx(self.margin.0 - p.margin.0);
+            if reduce == p.amount() {
+                self.margin = Fx(self.margin.0 - p.margin().0);
                 self.free_pos(net);
             } else {
-                p.amount = Fx(p.amount.0 - reduce.0);
-                p.margin = Fx(p.margin.0 - released.0);
+                p.amount = F96::of(Fx(p.amount().0 - reduce.0))?;
+                p.margin = F96::of(Fx(p.margin().0 - released.0))?;
                 let r = &mut self.syms[sym as usize].realized;
                 *r = Fx(r.0 + realized.0);
                 self.margin = Fx(self.margin.0 - released.0);
@@ -1091,10 +1169,10 @@ impl FastEngine {
             self.margin = Fx(self.margin.0 + open_margin.0);
             if cur == NONE {
                 let slot = self.new_pos(Pos {
-                    entry: px,
-                    amount: open,
-                    margin: open_margin,
-                    sym,
+                    entry: F96::of(px)?,
+                    amount: F96::of(open)?,
+                    margin: F96::of(open_margin)?,
+                    sym: sym as u16,
                     lev: lev as u8,
                     long: buy,
                     ..Pos::default()
@@ -1118,9 +1196,9 @@ impl FastEngine {
                 position = self.pos_id(slot);
             } else {
                 let p = &mut self.pos[cur as usize];
-                p.entry = average(p.entry, p.amount, px, open)?;
-                p.amount = Fx(p.amount.0 + open.0);
-                p.margin = Fx(p.margin.0 + open_margin.0);
+                p.entry = F96::of(average(p.entry(), p.amount(), px, open)?)?;
+                p.amount = F96::of(Fx(p.amount().0 + open.0))?;
+                p.margin = F96::of(Fx(p.margin().0 + open_margin.0))?;
                 self.key_liq(cur)?;
                 position = self.pos_id(cur);
             }
@@ -1142,13 +1220,13 @@ impl FastEngine {
     fn close_slot(&mut self, slot: u32, px: Fx, maker: bool, kind: FillKind) -> Result<()> {
         let p = self.pos[slot as usize];
         let rate = if maker { self.maker } else { self.taker };
-        let fee = fx(fixed::mul3(u(px), u(p.amount), rate).ok_or_else(overflow)?)?;
-        let realized = pnl(p.long, px, p.entry, p.amount)?;
+        let fee = fx(fixed::mul3(u(px), u(p.amount()), rate).ok_or_else(overflow)?)?;
+        let realized = pnl(p.long, px, p.entry(), p.amount())?;
         let position = self.pos_id(slot);
         self.wallet = Fx(self.wallet.0 + realized.0 - fee.0);
         self.fees = Fx(self.fees.0 + fee.0);
         self.realized = Fx(self.realized.0 + realized.0);
-        self.margin = Fx(self.margin.0 - p.margin.0);
+        self.margin = Fx(self.margin.0 - p.margin().0);
         self.filled += 1;
         self.free_pos(slot);
         self.log.push(FastFill {
@@ -1156,7 +1234,7 @@ impl FastEngine {
             position,
             buy: !p.long,
             price: px,
-            amount: p.amount,
+            amount: p.amount(),
             fee,
             realized,
         });
@@ -1165,14 +1243,14 @@ impl FastEngine {
 
     fn liquidate(&mut self, slot: u32, price: Fx) -> Result<()> {
         let p = self.pos[slot as usize];
-        let upnl = pnl(p.long, price, p.entry, p.amount)?;
-        let realized = upnl.max(Fx(-p.margin.0));
-        let clearance = Fx((p.margin.0 + realized.0).max(0));
+        let upnl = pnl(p.long, price, p.entry(), p.amount())?;
+        let realized = upnl.max(Fx(-p.margin().0));
+        let clearance = Fx((p.margin().0 + realized.0).max(0));
         let position = self.pos_id(slot);
         self.wallet = Fx(self.wallet.0 + realized.0 - clearance.0);
         self.realized = Fx(self.realized.0 + realized.0);
         self.fees = Fx(self.fees.0 + clearance.0);
-        self.margin = Fx(self.margin.0 - p.margin.0);
+        self.margin = Fx(self.margin.0 - p.margin().0);
         self.filled += 1;
         self.free_pos(slot);
         self.log.push(FastFill {
@@ -1180,7 +1258,7 @@ impl FastEngine {
             position,
             buy: !p.long,
             price,
-            amount: p.amount,
+            amount: p.amount(),
             fee: clearance,
             realized,
         });
@@ -1200,7 +1278,7 @@ impl FastEngine {
         if s.mark == 0.0 {
             return Err(OrderError::NoPrice(s.name.to_string()).into());
         }
-        let px = self.taker_at_mark(p.sym, !p.long)?;
+        let px = self.taker_at_mark(u32::from(p.sym), !p.long)?;
         self.close_slot(slot, px, false, FillKind::Close)?;
         Ok(px)
     }
@@ -1241,9 +1319,9 @@ impl FastEngine {
         } else {
             let l = self.to_fx("level", level)?;
             if below {
-                p.entry <= l
+                p.entry() <= l
             } else {
-                p.entry >= l
+                p.entry() >= l
             }
         };
         if reached {
@@ -1255,7 +1333,7 @@ impl FastEngine {
             let against = if mark != 0.0 {
                 self.to_fx("price", mark)?
             } else {
-                p.entry
+                p.entry()
             };
             let k = if sl {
                 OrderType::StopLoss
@@ -1285,7 +1363,7 @@ impl FastEngine {
             }
         }
         self.push_trig(
-            p.sym,
+            u32::from(p.sym),
             below,
             Trig {
                 key: level,
@@ -1376,15 +1454,15 @@ impl FastEngine {
         let p = &self.pos[slot as usize];
         Some(FastPosition {
             id,
-            symbol: p.sym,
+            symbol: u32::from(p.sym),
             side: if p.long {
                 PositionSide::Long
             } else {
                 PositionSide::Short
             },
-            entry_price: p.entry,
-            amount: p.amount,
-            margin: p.margin,
+            entry_price: p.entry(),
+            amount: p.amount(),
+            margin: p.margin(),
             leverage: u32::from(p.lev),
             realized_pnl: if self.syms[p.sym as usize].net == slot {
                 self.syms[p.sym as usize].realized
@@ -1416,10 +1494,10 @@ impl FastEngine {
             let mark = if s.mark > 0.0 {
                 self.to_fx("price", s.mark)?
             } else {
-                p.entry
+                p.entry()
             };
             sum = sum
-                .checked_add(pnl(p.long, mark, p.entry, p.amount)?)
+                .checked_add(pnl(p.long, mark, p.entry(), p.amount())?)
                 .ok_or_else(overflow)?;
         }
         Ok(sum)
@@ -1521,13 +1599,13 @@ fn liq_estimate(rows: &[[f64; 3]], long: bool, p: &Pos) -> Estimate {
     if long {
         // Exactly: margin ≥ entry × amount means WB + cum − q·EP ≥ 0 in every bracket, so
         // LP ≤ 0, "cannot be liquidated" (every 1x long).
-        if let Some(n) = fixed::mul(u(p.entry), u(p.amount)) {
-            if fixed::mul(u(p.margin), fixed::ONE as u128).is_some_and(|m| m >= n) {
+        if let Some(n) = fixed::mul(u(p.entry()), u(p.amount())) {
+            if fixed::mul(u(p.margin()), fixed::ONE as u128).is_some_and(|m| m >= n) {
                 return Estimate::None;
             }
         }
     }
-    let (q, ep, wb) = (fx_f64(p.amount), fx_f64(p.entry), fx_f64(p.margin));
+    let (q, ep, wb) = (fx_f64(p.amount()), fx_f64(p.entry()), fx_f64(p.margin()));
     let near = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (a.abs() + b.abs());
     let pick = |notional: f64| -> Option<usize> {
         rows.iter()
