@@ -368,8 +368,8 @@ impl PaperTrader {
     fn place(&mut self, order: &JsValue, current_price: &JsValue) -> JsResult<JsValue> {
         let (req, id, symbol) = order_request_fast(order)?;
         let px = fast_opt_decimal("currentPrice", current_price)?;
-        let o = self.0.place_order(&req, px)?;
-        Ok(order_to_js_fast(&o, &id, &symbol))
+        let o = self.0.place_order_ref(&req, px)?;
+        Ok(order_to_js_fast(o, &id, &symbol))
     }
 
     /// Place an order at `currentPrice` (the symbol is marked there first). Resolves to the

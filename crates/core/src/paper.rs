@@ -171,6 +171,8 @@ pub struct PaperEngine {
     /// instead of every order ever placed.
     pending: Vec<usize>,
     clock: SharedClock,
+    /// Last liquidation level computed: (symbol, (side, amount, entry, margin), level).
+    liq_cache: Option<LiqCache>,
     /// The clock read once at the start of each command: every record one call makes carries
     /// the same time (and the host clock is asked once, not once per event).
     stamp: u64,
@@ -211,6 +213,7 @@ impl PaperEngine {
             pending: Vec::new(),
             clock,
             stamp: 0,
+            liq_cache: None,
         })
     }
 
@@ -244,6 +247,7 @@ impl PaperEngine {
             pending,
             clock,
             stamp: 0,
+            liq_cache: None,
         })
     }
 
@@ -527,6 +531,18 @@ impl PaperEngine {
         req: &OrderRequest,
         current_price: Option<Decimal>,
     ) -> Result<Order> {
+        self.place_order_ref(req, current_price).cloned()
+    }
+
+    /// [`Self::place_order`] returning the stored order instead of a copy.
+    ///
+    /// # Errors
+    /// As `place_order`.
+    pub fn place_order_ref(
+        &mut self,
+        req: &OrderRequest,
+        current_price: Option<Decimal>,
+    ) -> Result<&Order> {
         self.tick();
         let mut order = self.validate_request(req)?;
         let current_price = current_price
@@ -547,7 +563,7 @@ impl PaperEngine {
         }
         let idx = self.accept(order);
         self.execute_new(idx, mark)?;
-        Ok(self.state.orders[idx].clone())
+        Ok(&self.state.orders[idx])
     }
 
     fn accept(&mut self, mut order: Order) -> usize {
@@ -713,8 +729,26 @@ impl PaperEngine {
     /// Execute a fill of order `idx` at `price`.
     #[allow(clippy::too_many_lines)]
     fn fill(&mut self, idx: usize, price: Decimal, liquidity: Liquidity) -> Result<()> {
-        let o = self.state.orders[idx].clone();
-        let pos = self.state.positions.get(&o.symbol).cloned();
+        // What the fill needs of the order and the position, without cloning their strings.
+        let o = {
+            let x = &self.state.orders[idx];
+            FillOrder {
+                symbol: x.symbol.clone(),
+                side: x.side,
+                order_type: x.order_type,
+                amount: x.amount,
+                leverage: x.leverage,
+                reduce_only: x.reduce_only,
+                close_position: x.close_position,
+                reserved: x.reserved,
+            }
+        };
+        let pos = self.state.positions.get(&o.symbol).map(|p| FillPosition {
+            side: p.side,
+            entry_price: p.entry_price,
+            amount: p.amount,
+            margin: p.margin,
+        });
         let opposing = pos
             .as_ref()
             .filter(|p| p.side != o.side.position_side())
@@ -763,11 +797,15 @@ impl PaperEngine {
             }
             _ => (Decimal::ZERO, Decimal::ZERO),
         };
-        let open_margin = num::money(num::div(
-            num::mul(price, open, "notional")?,
-            Decimal::from(o.leverage),
-            "margin",
-        )?);
+        let open_margin = if open > Decimal::ZERO {
+            num::money(num::div(
+                num::mul(price, open, "notional")?,
+                Decimal::from(o.leverage),
+                "margin",
+            )?)
+        } else {
+            Decimal::ZERO
+        };
         if open > Decimal::ZERO {
             let available = self.free_balance() + o.reserved + released + realized;
             let need = open_margin + fee;
@@ -1074,7 +1112,12 @@ impl PaperEngine {
     }
 
     fn mark(&mut self, sym: &Symbol, price: Decimal) -> Result<()> {
-        self.state.marks.insert(sym.clone(), price);
+        match self.state.marks.get_mut(sym) {
+            Some(m) => *m = price,
+            None => {
+                self.state.marks.insert(sym.clone(), price);
+            }
+        }
         self.check_liquidation(sym, price)?;
         let candidates: Vec<usize> = self
             .pending
@@ -1123,10 +1166,19 @@ impl PaperEngine {
         let Some(p) = self.state.positions.get(sym) else {
             return Ok(());
         };
-        let Some(lp) =
-            self.brackets(sym)
-                .liquidation_price(p.side, p.amount, p.entry_price, p.margin)
-        else {
+        // The level depends only on the position: remember the last one computed.
+        let key = (p.side, p.amount, p.entry_price, p.margin);
+        let lp = match &self.liq_cache {
+            Some((s, k, lp)) if s == sym && *k == key => *lp,
+            _ => {
+                let lp =
+                    self.brackets(sym)
+                        .liquidation_price(p.side, p.amount, p.entry_price, p.margin);
+                self.liq_cache = Some((sym.clone(), key, lp));
+                lp
+            }
+        };
+        let Some(lp) = lp else {
             return Ok(());
         };
         let hit = match p.side {
@@ -1168,6 +1220,33 @@ impl PaperEngine {
         });
         self.remove_position(sym, realized, CloseReason::Liquidation)
     }
+}
+
+type LiqCache = (
+    Symbol,
+    (PositionSide, Decimal, Decimal, Decimal),
+    Option<Decimal>,
+);
+
+/// The order fields a fill reads.
+struct FillOrder {
+    symbol: Symbol,
+    side: Side,
+    order_type: OrderType,
+    amount: Decimal,
+    leverage: u32,
+    reduce_only: bool,
+    close_position: bool,
+    reserved: Decimal,
+}
+
+/// The position fields a fill reads.
+#[derive(Clone, Copy)]
+struct FillPosition {
+    side: PositionSide,
+    entry_price: Decimal,
+    amount: Decimal,
+    margin: Decimal,
 }
 
 /// Drop `idx` from the sorted pending list (it just left `pending`).
