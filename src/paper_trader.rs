@@ -96,6 +96,29 @@ fn bracket_table(v: &JsValue) -> JsResult<BracketTable> {
 // objects as the general path (a wasm test compares them).
 
 #[wasm_bindgen(inline_js = r#"
+const SIDES = new Map([["buy", 0], ["sell", 1]]);
+const TYPES = new Map([["market", 0], ["limit", 1], ["stop_loss", 2], ["take_profit", 3]]);
+const num = (x) => typeof x === "number" && Number.isFinite(x);
+const opt = (x) => x === undefined || x === null || num(x);
+let view = null;
+// The common, well-formed order in one call: codes and numbers into wasm memory at `ptr`
+// (8 doubles), the symbol string returned. Anything else returns undefined and is read (and
+// refused with the right error) the general way.
+export function iftb_read_order(o, mem, ptr) {
+  if (typeof o !== "object" || o === null || Array.isArray(o)) return undefined;
+  const side = SIDES.get(o.side), type = TYPES.get(o.type), symbol = o.symbol, id = o.id;
+  const amount = o.amount, price = o.price, stopPrice = o.stopPrice, lev = o.leverage;
+  if (side === undefined || type === undefined || typeof symbol !== "string" || !num(amount)) return undefined;
+  if (!opt(price) || !opt(stopPrice)) return undefined;
+  if (!(lev === undefined || lev === null || (Number.isInteger(lev) && lev >= 1 && lev <= 125))) return undefined;
+  if (!(id === undefined || id === null || typeof id === "string")) return undefined;
+  if (view === null || view.buffer !== mem.buffer) view = new Float64Array(mem.buffer);
+  const i = ptr >>> 3;
+  view[i] = side; view[i + 1] = type; view[i + 2] = amount;
+  view[i + 3] = price ?? NaN; view[i + 4] = stopPrice ?? NaN; view[i + 5] = lev ?? NaN;
+  view[i + 6] = o.reduceOnly === true ? 1 : 0; view[i + 7] = typeof id === "string" ? 1 : 0;
+  return symbol;
+}
 const S = ["buy", "sell"], T = ["market", "limit", "stop_loss", "take_profit"];
 const ST = ["pending", "filled", "cancelled", "failed"];
 const n = (x) => (x === undefined ? null : x);
@@ -113,6 +136,8 @@ export function iftb_mk_order(id, symbol, side, type, status, amount, price, sto
 }
 "#)]
 extern "C" {
+    fn iftb_read_order(o: &JsValue, mem: &JsValue, ptr: u32) -> JsValue;
+
     #[allow(clippy::too_many_arguments)]
     fn iftb_mk_order(
         id: &JsValue,
@@ -149,6 +174,9 @@ const KEY_NAMES: [&str; 9] = [
 ];
 
 struct Cache {
+    /// wasm memory and an 8-double scratch area the JS reader fills.
+    memory: JsValue,
+    scratch: Box<[f64; 8]>,
     keys: Vec<JsValue>,
     symbol: Option<(JsValue, String)>,
     words: Vec<(JsValue, &'static str)>,
@@ -156,6 +184,8 @@ struct Cache {
 
 thread_local! {
     static CACHE: std::cell::RefCell<Cache> = std::cell::RefCell::new(Cache {
+        memory: wasm_bindgen::memory(),
+        scratch: Box::new([0.0; 8]),
         keys: KEY_NAMES.iter().map(|k| JsValue::from_str(k)).collect(),
         symbol: None,
         words: ["buy", "sell", "market", "limit", "stop_loss", "take_profit"]
@@ -167,6 +197,15 @@ thread_local! {
 
 /// A JS number or decimal string as a decimal: numbers through their shortest decimal
 /// without formatting when it has at most 12 places.
+fn f64_decimal(field: &'static str, x: f64) -> JsResult<Decimal> {
+    if let iftb_fast::fixed::FromF64::Exact(f) = iftb_fast::fixed::from_f64(x) {
+        if let Some(d) = f.to_decimal() {
+            return Ok(d);
+        }
+    }
+    convert::decimal(field, &JsValue::from_f64(x))
+}
+
 fn fast_decimal(field: &'static str, v: &JsValue) -> JsResult<Decimal> {
     if let Some(x) = v.as_f64() {
         if let iftb_fast::fixed::FromF64::Exact(f) = iftb_fast::fixed::from_f64(x) {
@@ -197,9 +236,55 @@ fn word(c: &Cache, v: &JsValue, err: impl Fn(String) -> ValidationError) -> JsRe
 /// `order_request` with cached keys and fewer crossings; returns the request and the JS
 /// values of `id` and `symbol` (reused in the output object).
 fn order_request_fast(order: &JsValue) -> JsResult<(OrderRequest, JsValue, JsValue)> {
-    let o = convert::object(order, "order")?;
+    const SIDES: [&str; 2] = ["buy", "sell"];
+    const TYPES: [&str; 4] = ["market", "limit", "stop_loss", "take_profit"];
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
+        let ptr = c.scratch.as_mut_ptr();
+        // The pointer goes to JS as an integer; JS writes the 8 doubles there.
+        #[allow(clippy::cast_possible_truncation)]
+        let sym = iftb_read_order(order, &c.memory, ptr as usize as u32);
+        if sym.is_string() {
+            // SAFETY: `ptr` points at the 8 doubles of `c.scratch`, alive and not otherwise
+            // borrowed; volatile reads because JS wrote them behind the compiler's back.
+            let f: [f64; 8] =
+                std::array::from_fn(|i| unsafe { std::ptr::read_volatile(ptr.add(i)) });
+            let symbol = match &c.symbol {
+                Some((k, s)) if *k == sym => s.clone(),
+                _ => {
+                    let s = sym.as_string().unwrap_or_default();
+                    c.symbol = Some((sym.clone(), s.clone()));
+                    s
+                }
+            };
+            let id = if f[7] == 1.0 {
+                js_sys::Reflect::get(order, &c.keys[0]).unwrap_or(JsValue::UNDEFINED)
+            } else {
+                JsValue::UNDEFINED
+            };
+            let number = |field: &'static str, x: f64| -> JsResult<Option<Decimal>> {
+                if x.is_nan() {
+                    Ok(None)
+                } else {
+                    f64_decimal(field, x).map(Some)
+                }
+            };
+            // Whole numbers 0..=3 written by the reader: exact casts.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let req = OrderRequest {
+                id: id.as_string(),
+                symbol,
+                side: SIDES[f[0] as usize].to_owned(),
+                order_type: TYPES[f[1] as usize].to_owned(),
+                amount: f64_decimal("amount", f[2])?,
+                price: number("price", f[3])?,
+                stop_price: number("stopPrice", f[4])?,
+                leverage: (!f[5].is_nan()).then_some(f[5] as u32),
+                reduce_only: f[6] == 1.0,
+            };
+            return Ok((req, id, sym));
+        }
+        let o = convert::object(order, "order")?;
         let f: Vec<JsValue> = c
             .keys
             .iter()
