@@ -1,7 +1,8 @@
 // The replay data: ../shared/data/btcusdt-5m.csv (10,999 five-minute BTCUSDT candles) tiled to
-// any length. Each repeat is scaled so that its first open equals the previous repeat's last
-// close (no jump at the seams), then rounded to the 0.1 tick, so the series stays a plausible
-// BTC path. Deterministic: every engine replays exactly the same numbers.
+// any length: the source forward, then time-reversed (each candle's open and close swapped),
+// then forward again, and so on. Every repeat starts exactly where the previous one ended (no
+// jump at the seams) and prices stay in the source's range (no drift from repeating a trend).
+// Deterministic: every engine replays exactly the same numbers.
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,26 +28,20 @@ export function sourceCandles() {
   });
 }
 
-const tick = (x) => Math.round(x * 10) / 10;
-
-/** `n` candles as one Float64Array [o, h, l, c] × n, plus how many times the source was tiled. */
+/** `n` candles as one Float64Array [o, h, l, c] × n, plus how many repeats of the source. */
 export function tiledCandles(n) {
   const src = sourceCandles();
   const out = new Float64Array(4 * n);
-  let scale = 1;
   let i = 0;
   let tiles = 0;
   while (i < n) {
+    const backward = tiles % 2 === 1;
     tiles++;
     for (let j = 0; j < src.length && i < n; j++, i++) {
-      const [o, h, l, c] = src[j];
-      let O = tick(o * scale), H = tick(h * scale), L = tick(l * scale), C = tick(c * scale);
-      H = Math.max(H, O, C);
-      L = Math.min(L, O, C);
-      out.set([O, H, L, C], 4 * i);
+      const [o, h, l, c] = backward ? src[src.length - 1 - j] : src[j];
+      // Reversed in time, a candle opens at its close and closes at its open.
+      out.set(backward ? [c, h, l, o] : [o, h, l, c], 4 * i);
     }
-    // Next repeat starts where this one ended.
-    scale = (out[4 * (i - 1) + 3]) / src[0][0];
   }
   return { bars: out, tiles, sourceRows: src.length };
 }
