@@ -421,3 +421,43 @@ fn rejects_bad_numbers() {
     assert!(e.market(99, true, fx_of(d("1"))).is_err());
     assert!(e.symbol("btc").is_err());
 }
+
+#[test]
+fn moved_levels_and_cancels_do_not_grow_the_index() {
+    let mut e = FastEngine::new(
+        PaperConfig {
+            initial_balance: d("1000000"),
+            ..PaperConfig::default()
+        },
+        true,
+        slow,
+    )
+    .unwrap();
+    let s = e.symbol("BTC/USDT").unwrap();
+    e.update_price(s, 100.0).unwrap();
+    e.market(s, true, fx_of(d("1"))).unwrap().unwrap();
+    let id = e.last_position();
+    // A trailing stop moved 100,000 times: stale index entries are dropped as they pile up.
+    let mut peak = 0;
+    for i in 0..100_000u32 {
+        e.set_protection(
+            id,
+            OrderType::StopLoss,
+            Some(f64::from(5000 + i % 4000) / 100.0),
+        )
+        .unwrap();
+        if i % 1000 == 999 {
+            e.limit(s, true, fx_of(d("0.1")), 10.0).unwrap();
+            e.cancel(e.last_order()).unwrap();
+            peak = peak.max(e.heap_bytes());
+        }
+    }
+    assert!(peak < 64 * 1024, "index grew to {peak} bytes");
+    // The stop in force is the last one set (89.99): 90 does not reach it, 89.99 does.
+    assert_eq!(e.update_price(s, 90.0).unwrap(), 0);
+    assert_eq!(e.update_price(s, 89.99).unwrap(), 1);
+    assert_eq!(e.fills()[0].kind, FillKind::StopLoss);
+    assert_eq!(e.open_positions(), 0);
+    assert_eq!(e.open_orders(), 0);
+    assert_eq!(e.books().reserved, Fx::ZERO);
+}
