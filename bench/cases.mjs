@@ -311,6 +311,61 @@ const cases = {
     };
   },
 
+  /**
+   * In headless Chromium (system browser, fresh context per run): fetch the bytes, then
+   * compile + instantiate them through the web glue (`init({ module_or_path: bytes })`), then
+   * the first calls; and `init()` as a page does it (instantiateStreaming from the URL).
+   */
+  async 'startup-browser'({ runs = 7 }) {
+    const { chromium } = await import('playwright-core');
+    const { serve } = await import('../scripts/serve.mjs');
+    const server = await serve({ port: 0, root });
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+    });
+    const out = { fetchMs: [], instantiateBytesMs: [], firstFastCallMs: [], initStreamingMs: [] };
+    try {
+      for (let i = 0; i < runs + 1; i++) {
+        const ctx = await browser.newContext();
+        const page = await ctx.newPage();
+        await page.goto(`${server.url}pkg/web/package.json`);
+        const r = await page.evaluate(async () => {
+          const t0 = performance.now();
+          const bytes = await (await fetch('/pkg/web/iftb_executor_bg.wasm')).arrayBuffer();
+          const t1 = performance.now();
+          const m = await import('/pkg/web/iftb_executor.js?bytes');
+          const t2 = performance.now();
+          await m.default({ module_or_path: bytes });
+          const t3 = performance.now();
+          const fp = new m.FastPaper({});
+          const s = fp.symbolId('BTC/USDT');
+          fp.updatePrice(s, 50000);
+          const px = fp.market(s, 0, 0.01);
+          const t4 = performance.now();
+          const n = await import('/pkg/web/iftb_executor.js?stream');
+          const t5 = performance.now();
+          await n.default();
+          const t6 = performance.now();
+          return { fetch: t1 - t0, inst: t3 - t2, first: t4 - t3, stream: t6 - t5, ok: px === 50025 };
+        });
+        await ctx.close();
+        if (!r.ok) throw new Error('wrong fill in the browser');
+        if (i === 0) continue; // warm-up (browser process start)
+        out.fetchMs.push(r.fetch);
+        out.instantiateBytesMs.push(r.inst);
+        out.firstFastCallMs.push(r.first);
+        out.initStreamingMs.push(r.stream);
+      }
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+    return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, summarize(v)]));
+  },
+
   /** Wasm memory and engine table bytes for 10,000 open positions (hedging, SL + TP, 10x). */
   async memory({ positions = 10000, reserve = false }) {
     const { FastPaper } = await ours();

@@ -181,6 +181,9 @@ const startups = [];
 for (let i = 0; i < (QUICK ? 5 : 15); i++) startups.push(runCase('startup', { runs: 1 }));
 const st = (k) => summ(startups.filter((s) => !s.error).map((s) => s[k]));
 const startup = { readMs: st('readMs'), compileMs: st('compileMs'), requireInstantiateMs: st('requireInstantiateMs'), firstFastCallMs: st('firstFastCallMs'), firstObjectCallMs: st('firstObjectCallMs') };
+const browserStartup = existsSync(process.env.CHROMIUM || '/usr/bin/chromium')
+  ? runCase('startup-browser', { runs: QUICK ? 3 : 9 })
+  : { error: 'unavailable: no Chromium at /usr/bin/chromium (set CHROMIUM)' };
 const memory = runCase('memory', { positions: 10000 });
 const memoryReserved = runCase('memory', { positions: 10000, reserve: true });
 
@@ -209,6 +212,7 @@ const targets = [
   target('gzipped wasm, browser build (pkg/web)', size['pkg/web']?.wasmGzip, 100 * 1024, size['pkg/web']?.wasmGzip <= 100 * 1024, 'bytes'),
   target('gzipped wasm, Node build (pkg/node)', size['pkg/node']?.wasmGzip, 100 * 1024, size['pkg/node']?.wasmGzip <= 100 * 1024, 'bytes'),
   target('instantiation (compile + instantiate, Node)', startup.requireInstantiateMs.median + startup.compileMs.median, 10, startup.requireInstantiateMs.median + startup.compileMs.median <= 10, 'ms'),
+  target('instantiation (compile + instantiate from bytes, Chromium)', browserStartup.instantiateBytesMs?.median, 10, browserStartup.instantiateBytesMs?.median <= 10, 'ms'),
   target('wasm memory per open position (10,000, no reserve)', memory.wasmBytesPerPosition, 128, memory.wasmBytesPerPosition <= 128, 'bytes'),
   target('wasm memory per open position (10,000, reserved)', memoryReserved.wasmBytesPerPosition, 128, memoryReserved.wasmBytesPerPosition <= 128, 'bytes'),
 ];
@@ -236,6 +240,8 @@ for (const [k, v] of Object.entries(size)) {
 }
 lines.push('');
 lines.push(`start-up (ms, median of ${startups.length} fresh processes [min, max]): compile ${fmt(startup.compileMs.median)} [${fmt(startup.compileMs.min)}, ${fmt(startup.compileMs.max)}], require+instantiate ${fmt(startup.requireInstantiateMs.median)} [${fmt(startup.requireInstantiateMs.min)}, ${fmt(startup.requireInstantiateMs.max)}], first FastPaper call ${fmt(startup.firstFastCallMs.median)}, first PaperTrader order ${fmt(startup.firstObjectCallMs.median)}`);
+if (browserStartup.error) lines.push(`browser start-up: ${browserStartup.error}`);
+else lines.push(`browser start-up (headless Chromium, fresh context each, ms median [min, max]): fetch ${fmt(browserStartup.fetchMs.median)}, compile + instantiate from bytes ${fmt(browserStartup.instantiateBytesMs.median)} [${fmt(browserStartup.instantiateBytesMs.min)}, ${fmt(browserStartup.instantiateBytesMs.max)}], first FastPaper order ${fmt(browserStartup.firstFastCallMs.median)}, init() streaming from the URL ${fmt(browserStartup.initStreamingMs.median)} [${fmt(browserStartup.initStreamingMs.min)}, ${fmt(browserStartup.initStreamingMs.max)}]`);
 lines.push(`memory for 10,000 open positions (hedging, SL + TP, 10x): wasm memory +${fmt(memory.wasmMemoryGrowth)} B (${fmt(memory.wasmBytesPerPosition)} B/position), engine tables ${fmt(memory.tableBytesPerPosition)} B/position; with reserve(): +${fmt(memoryReserved.wasmMemoryGrowth)} B (${fmt(memoryReserved.wasmBytesPerPosition)} B/position)`);
 lines.push('');
 lines.push(`| target | goal | measured | holds |`);
@@ -272,6 +278,7 @@ const results = {
   rows,
   size,
   startup,
+  browserStartup,
   memory: { noReserve: memory, reserved: memoryReserved },
   targets,
   table,

@@ -79,6 +79,8 @@ pub struct FastPaper {
     last_px: (Fx, f64),
     input: Vec<f64>,
     output: Vec<f64>,
+    /// Earlier input/output buffers, kept alive for views JS may still hold.
+    retired: Vec<Vec<f64>>,
     fills: Vec<f64>,
 }
 
@@ -98,6 +100,7 @@ impl FastPaper {
             last_px: (Fx::ZERO, 0.0),
             input: Vec::new(),
             output: Vec::new(),
+            retired: Vec::new(),
             fills: Vec::new(),
         })
     }
@@ -371,12 +374,12 @@ impl FastPaper {
 
     /// A view of `n` input numbers in wasm memory (valid until memory grows).
     pub fn input(&mut self, n: u32) -> js_sys::Float64Array {
-        view(&mut self.input, n as usize)
+        view(&mut self.input, &mut self.retired, n as usize)
     }
 
     /// A view of `n` output numbers in wasm memory (valid until memory grows).
     pub fn output(&mut self, n: u32) -> js_sys::Float64Array {
-        view(&mut self.output, n as usize)
+        view(&mut self.output, &mut self.retired, n as usize)
     }
 
     /// `n` market orders from `input`: `[symbol, side, amount]` each. Writes each fill price
@@ -404,9 +407,7 @@ impl FastPaper {
         if self.input.len() < 3 * n {
             return Err(too_small("input", 3 * n));
         }
-        if self.output.len() < n {
-            self.output.resize(n, 0.0);
-        }
+        ensure(&mut self.output, &mut self.retired, n);
         let mut filled = 0;
         for i in 0..n {
             let (s, d, a) = (
@@ -452,13 +453,23 @@ fn too_small(what: &str, need: usize) -> Error {
     .into()
 }
 
-fn view(buf: &mut Vec<f64>, n: usize) -> js_sys::Float64Array {
-    if buf.len() < n {
-        buf.resize(n, 0.0);
-    }
-    // SAFETY: the view aliases `buf`, which lives as long as the FastPaper; JS is told the
-    // view is valid until wasm memory grows (then `buffer` detaches and reads give nothing).
+fn view(buf: &mut Vec<f64>, retired: &mut Vec<Vec<f64>>, n: usize) -> js_sys::Float64Array {
+    ensure(buf, retired, n);
+    // SAFETY: the view aliases `buf`, which lives (as the current or a retired buffer) as
+    // long as the FastPaper; JS is told the view is valid until wasm memory grows (then its
+    // `buffer` detaches and it reads as empty).
     unsafe { js_sys::Float64Array::view(&buf[..n]) }
+}
+
+/// Make `buf` hold at least `n` numbers without freeing the old storage.
+fn ensure(buf: &mut Vec<f64>, retired: &mut Vec<Vec<f64>>, n: usize) {
+    if buf.len() < n {
+        // A view JS still holds on the old buffer must never point at freed memory (writing
+        // through it would corrupt the allocator): keep old buffers until the FastPaper is
+        // freed. Growth doubles, so they add up to less than the current one.
+        let new = vec![0.0; n.max(2 * buf.len())];
+        retired.push(std::mem::replace(buf, new));
+    }
 }
 
 fn set(o: &js_sys::Object, k: &str, v: &JsValue) {
