@@ -892,7 +892,12 @@ impl PaperEngine {
                             take_profit_order: None,
                         },
                     );
-                    self.state.leverage.insert(o.symbol.clone(), o.leverage);
+                    match self.state.leverage.get_mut(&o.symbol) {
+                        Some(l) => *l = o.leverage,
+                        None => {
+                            self.state.leverage.insert(o.symbol.clone(), o.leverage);
+                        }
+                    }
                     self.emit(EngineEvent::PositionOpened {
                         symbol: o.symbol.clone(),
                         side,
