@@ -1,6 +1,6 @@
 // Build the wasm binding into pkg/node (CommonJS + ESM wrapper) and pkg/web (ES module).
 //   node scripts/build.mjs
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -39,6 +39,7 @@ export async function build() {
     run('wasm-opt', ['-Oz', ...WASM_OPT_FEATURES, wasm, '-o', wasm]);
     // Make .js mean the right module kind whatever the root package.json says.
     writeFileSync(path.join(root, dir, 'package.json'), `${JSON.stringify({ type }, null, 2)}\n`);
+    if (type === 'commonjs') commonjsSnippets(path.join(root, dir, 'snippets'));
   }
 
   writeEsmWrapper();
@@ -49,6 +50,23 @@ export async function build() {
     const raw = statSync(file).size;
     const gz = gzipSync(readFileSync(file), { level: 9 }).length;
     console.log(`  ${dir}/${NAME}_bg.wasm  ${raw} B (${kib(raw)}) / ${gz} B (${kib(gz)})`);
+  }
+}
+
+/**
+ * wasm-bindgen copies `inline_js` snippets as ES modules, but the nodejs glue `require`s them:
+ * turn `export function f` into CommonJS exports for the CommonJS build.
+ */
+function commonjsSnippets(dir) {
+  if (!existsSync(dir)) return;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile() || !e.name.endsWith('.js')) continue;
+    const file = path.join(e.parentPath ?? e.path, e.name);
+    const src = readFileSync(file, 'utf8');
+    const names = [...src.matchAll(/^export function (\w+)/gm)].map((m) => m[1]);
+    if (!names.length) continue;
+    const cjs = src.replace(/^export function /gm, 'function ');
+    writeFileSync(file, `${cjs}\nmodule.exports = { ${names.join(', ')} };\n`);
   }
 }
 

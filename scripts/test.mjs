@@ -15,8 +15,8 @@ async function step(title, fn) {
   await fn();
 }
 
-function checkCoreIsolation() {
-  const args = ['tree', '-p', 'iftb-core', '-e', 'normal,build', '--target', 'all', '--prefix', 'none'];
+function checkCoreIsolation(pkg = 'iftb-core') {
+  const args = ['tree', '-p', pkg, '-e', 'normal,build', '--target', 'all', '--prefix', 'none'];
   console.log(`$ cargo ${args.join(' ')}`);
   const out = capture('cargo', args);
   if (out === null) throw new Error('cargo tree failed');
@@ -24,9 +24,9 @@ function checkCoreIsolation() {
   const hit = (c) => [...crates].some((x) => x === c || (c === 'gloo' && x.startsWith('gloo-')));
   const bad = FORBIDDEN.filter(hit);
   if (bad.length) {
-    throw new Error(`dependency isolation: iftb-core depends on ${bad.join(', ')} (run: cargo tree -p iftb-core -i ${bad[0]})`);
+    throw new Error(`dependency isolation: ${pkg} depends on ${bad.join(', ')} (run: cargo tree -p ${pkg} -i ${bad[0]})`);
   }
-  console.log(`ok: iftb-core has ${crates.size} normal/build crates, none of ${FORBIDDEN.join(', ')}`);
+  console.log(`ok: ${pkg} has ${crates.size} normal/build crates, none of ${FORBIDDEN.join(', ')}`);
 }
 
 /** pkg-tests/**\/*.test.{mjs,cjs,js}, excluding node_modules. */
@@ -47,8 +47,11 @@ main(async () => {
   await step('cargo clippy', () => run('cargo', ['clippy', '--workspace', '--all-targets', '--all-features', '--', '-D', 'warnings']));
   await step('cargo clippy (wasm32: binding and its wasm tests)', () =>
     run('cargo', ['clippy', '-p', 'iftb-executor', '--all-targets', '--all-features', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings']));
-  await step('dependency isolation of iftb-core', checkCoreIsolation);
-  await step('cargo test -p iftb-core', () => run('cargo', ['test', '-p', 'iftb-core']));
+  await step('dependency isolation of iftb-core and iftb-fast', () => {
+    checkCoreIsolation('iftb-core');
+    checkCoreIsolation('iftb-fast');
+  });
+  await step('cargo test -p iftb-core -p iftb-fast', () => run('cargo', ['test', '-p', 'iftb-core', '-p', 'iftb-fast']));
   await step('wasm-bindgen-test in node', () => run('wasm-pack', ['test', '--node']));
   if (quick) console.log('\n(--quick: skipping headless Chrome wasm tests and page test)');
   else await step('wasm-bindgen-test in headless Chrome', () => run('wasm-pack', ['test', '--headless', '--chrome'], { env: browserEnv }));

@@ -6,6 +6,7 @@
 
 pub mod convert;
 pub mod error;
+mod fast_paper;
 mod host;
 mod live_executor;
 #[cfg(feature = "server")]
@@ -17,6 +18,7 @@ mod signing_proxy;
 mod transport;
 mod types;
 
+pub use fast_paper::FastPaper;
 pub use live_executor::LiveExecutor;
 #[cfg(feature = "server")]
 pub use local_exchange::LocalExchange;

@@ -20,6 +20,28 @@ use crate::types::{Liquidity, OrderType, PositionSide, Side, Symbol};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Order id → index. Ids are ours or the caller's; no untrusted party can pick them to
+/// collide, so a fast multiplicative hash (FxHash) replaces SipHash.
+type IdMap = HashMap<String, usize, BuildHasherDefault<FxHasher>>;
+
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        for chunk in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// Largest leverage accepted.
 pub const MAX_LEVERAGE: u32 = 125;
@@ -144,8 +166,16 @@ pub struct PaperState {
 /// The paper venue.
 pub struct PaperEngine {
     state: PaperState,
-    index: HashMap<String, usize>,
+    index: IdMap,
+    /// Indices of pending orders, ascending (oldest first): what a price update looks at,
+    /// instead of every order ever placed.
+    pending: Vec<usize>,
     clock: SharedClock,
+    /// Last liquidation level computed: (symbol, (side, amount, entry, margin), level).
+    liq_cache: Option<LiqCache>,
+    /// The clock read once at the start of each command: every record one call makes carries
+    /// the same time (and the host clock is asked once, not once per event).
+    stamp: u64,
 }
 
 impl std::fmt::Debug for PaperEngine {
@@ -179,8 +209,11 @@ impl PaperEngine {
                 events: Vec::new(),
                 next_id: 1,
             },
-            index: HashMap::new(),
+            index: IdMap::default(),
+            pending: Vec::new(),
             clock,
+            stamp: 0,
+            liq_cache: None,
         })
     }
 
@@ -190,7 +223,8 @@ impl PaperEngine {
     /// Invalid configuration or an inconsistent state (duplicate ids, wrong reservation sum).
     pub fn from_state(state: PaperState, clock: SharedClock) -> Result<Self> {
         state.config.validate()?;
-        let mut index = HashMap::with_capacity(state.orders.len());
+        let mut index = IdMap::with_capacity_and_hasher(state.orders.len(), Default::default());
+        let mut pending = Vec::new();
         let mut reserved = Decimal::ZERO;
         for (i, o) in state.orders.iter().enumerate() {
             if index.insert(o.id.clone(), i).is_some() {
@@ -198,6 +232,7 @@ impl PaperEngine {
             }
             if o.status == OrderStatus::Pending {
                 reserved = num::add(reserved, o.reserved, "reserved")?;
+                pending.push(i);
             }
         }
         if reserved != state.reserved {
@@ -209,7 +244,10 @@ impl PaperEngine {
         Ok(Self {
             state,
             index,
+            pending,
             clock,
+            stamp: 0,
+            liq_cache: None,
         })
     }
 
@@ -226,13 +264,34 @@ impl PaperEngine {
     }
 
     fn now(&self) -> u64 {
-        self.clock.now_ms()
+        self.stamp
+    }
+
+    /// Read the clock for the command that starts now.
+    fn tick(&mut self) {
+        self.stamp = self.clock.now_ms();
     }
 
     fn gen_id(&mut self, prefix: &str) -> String {
         let n = self.state.next_id;
         self.state.next_id += 1;
-        format!("{prefix}-{n}")
+        // `{prefix}-{n}` without the formatting machinery (this runs twice per order).
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        let mut v = n;
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        let mut s = String::with_capacity(prefix.len() + 1 + digits.len() - i);
+        s.push_str(prefix);
+        s.push('-');
+        s.extend(digits[i..].iter().map(|&b| char::from(b)));
+        s
     }
 
     fn emit(&mut self, event: EngineEvent) {
@@ -283,12 +342,7 @@ impl PaperEngine {
             unrealized_pnl: unrealized,
             fees_paid: self.state.fees_paid,
             positions_count: self.state.positions.len(),
-            open_orders_count: self
-                .state
-                .orders
-                .iter()
-                .filter(|o| o.status == OrderStatus::Pending)
-                .count(),
+            open_orders_count: self.pending.len(),
         }
     }
 
@@ -354,10 +408,7 @@ impl PaperEngine {
 
     /// Pending orders, oldest first.
     pub fn open_orders(&self) -> impl Iterator<Item = &Order> {
-        self.state
-            .orders
-            .iter()
-            .filter(|o| o.status == OrderStatus::Pending)
+        self.pending.iter().map(|&i| &self.state.orders[i])
     }
 
     /// Fills, oldest first.
@@ -480,6 +531,19 @@ impl PaperEngine {
         req: &OrderRequest,
         current_price: Option<Decimal>,
     ) -> Result<Order> {
+        self.place_order_ref(req, current_price).cloned()
+    }
+
+    /// [`Self::place_order`] returning the stored order instead of a copy.
+    ///
+    /// # Errors
+    /// As `place_order`.
+    pub fn place_order_ref(
+        &mut self,
+        req: &OrderRequest,
+        current_price: Option<Decimal>,
+    ) -> Result<&Order> {
+        self.tick();
         let mut order = self.validate_request(req)?;
         let current_price = current_price
             .map(|p| {
@@ -499,13 +563,14 @@ impl PaperEngine {
         }
         let idx = self.accept(order);
         self.execute_new(idx, mark)?;
-        Ok(self.state.orders[idx].clone())
+        Ok(&self.state.orders[idx])
     }
 
     fn accept(&mut self, mut order: Order) -> usize {
         order.exchange_order_id = Some(self.gen_id("paper"));
         let idx = self.state.orders.len();
         self.index.insert(order.id.clone(), idx);
+        self.pending.push(idx); // idx is the largest so far: the list stays sorted
         self.emit(EngineEvent::OrderAccepted {
             order_id: order.id.clone(),
             symbol: order.symbol.clone(),
@@ -600,6 +665,7 @@ impl PaperEngine {
         self.release(idx);
         let o = &mut self.state.orders[idx];
         o.apply(OrderTransition::Reject)?;
+        unpend(&mut self.pending, idx);
         o.error_message = Some(reason.clone());
         let (order_id, symbol) = (o.id.clone(), o.symbol.clone());
         self.unlink(idx);
@@ -613,6 +679,7 @@ impl PaperEngine {
 
     fn cancel_idx(&mut self, idx: usize, reason: CloseReason) -> Result<()> {
         self.state.orders[idx].apply(OrderTransition::Cancel)?;
+        unpend(&mut self.pending, idx);
         self.release(idx);
         self.unlink(idx);
         let o = &self.state.orders[idx];
@@ -642,6 +709,7 @@ impl PaperEngine {
     /// # Errors
     /// `OrderNotFound`, `NotCancellable`.
     pub fn cancel_order(&mut self, id: &str) -> Result<Order> {
+        self.tick();
         let idx = *self
             .index
             .get(id)
@@ -661,8 +729,26 @@ impl PaperEngine {
     /// Execute a fill of order `idx` at `price`.
     #[allow(clippy::too_many_lines)]
     fn fill(&mut self, idx: usize, price: Decimal, liquidity: Liquidity) -> Result<()> {
-        let o = self.state.orders[idx].clone();
-        let pos = self.state.positions.get(&o.symbol).cloned();
+        // What the fill needs of the order and the position, without cloning their strings.
+        let o = {
+            let x = &self.state.orders[idx];
+            FillOrder {
+                symbol: x.symbol.clone(),
+                side: x.side,
+                order_type: x.order_type,
+                amount: x.amount,
+                leverage: x.leverage,
+                reduce_only: x.reduce_only,
+                close_position: x.close_position,
+                reserved: x.reserved,
+            }
+        };
+        let pos = self.state.positions.get(&o.symbol).map(|p| FillPosition {
+            side: p.side,
+            entry_price: p.entry_price,
+            amount: p.amount,
+            margin: p.margin,
+        });
         let opposing = pos
             .as_ref()
             .filter(|p| p.side != o.side.position_side())
@@ -711,11 +797,15 @@ impl PaperEngine {
             }
             _ => (Decimal::ZERO, Decimal::ZERO),
         };
-        let open_margin = num::money(num::div(
-            num::mul(price, open, "notional")?,
-            Decimal::from(o.leverage),
-            "margin",
-        )?);
+        let open_margin = if open > Decimal::ZERO {
+            num::money(num::div(
+                num::mul(price, open, "notional")?,
+                Decimal::from(o.leverage),
+                "margin",
+            )?)
+        } else {
+            Decimal::ZERO
+        };
         if open > Decimal::ZERO {
             let available = self.free_balance() + o.reserved + released + realized;
             let need = open_margin + fee;
@@ -802,7 +892,12 @@ impl PaperEngine {
                             take_profit_order: None,
                         },
                     );
-                    self.state.leverage.insert(o.symbol.clone(), o.leverage);
+                    match self.state.leverage.get_mut(&o.symbol) {
+                        Some(l) => *l = o.leverage,
+                        None => {
+                            self.state.leverage.insert(o.symbol.clone(), o.leverage);
+                        }
+                    }
                     self.emit(EngineEvent::PositionOpened {
                         symbol: o.symbol.clone(),
                         side,
@@ -828,6 +923,7 @@ impl PaperEngine {
         let timestamp_ms = self.now();
         let o = &mut self.state.orders[idx];
         o.apply(OrderTransition::Fill)?;
+        unpend(&mut self.pending, idx);
         o.filled_price = Some(price);
         o.filled_amount = Some(qty);
         o.fee = Some(fee);
@@ -942,6 +1038,7 @@ impl PaperEngine {
         kind: OrderType,
         price: Option<Decimal>,
     ) -> Result<PositionState> {
+        self.tick();
         let sym = Symbol::parse(symbol)?;
         let p = self
             .state
@@ -1011,6 +1108,7 @@ impl PaperEngine {
     /// # Errors
     /// Bad symbol or price.
     pub fn update_price(&mut self, symbol: &str, price: Decimal) -> Result<&[EventRecord]> {
+        self.tick();
         let sym = Symbol::parse(symbol)?;
         let price = num::positive_price("price", check_input("price", price)?)?;
         let before = self.last_seq();
@@ -1019,17 +1117,21 @@ impl PaperEngine {
     }
 
     fn mark(&mut self, sym: &Symbol, price: Decimal) -> Result<()> {
-        self.state.marks.insert(sym.clone(), price);
+        match self.state.marks.get_mut(sym) {
+            Some(m) => *m = price,
+            None => {
+                self.state.marks.insert(sym.clone(), price);
+            }
+        }
         self.check_liquidation(sym, price)?;
         let candidates: Vec<usize> = self
-            .state
-            .orders
+            .pending
             .iter()
-            .enumerate()
-            .filter(|(_, o)| {
-                o.status == OrderStatus::Pending && &o.symbol == sym && o.triggers_at(price)
+            .copied()
+            .filter(|&i| {
+                let o = &self.state.orders[i];
+                &o.symbol == sym && o.triggers_at(price)
             })
-            .map(|(i, _)| i)
             .collect();
         for i in candidates {
             if self.state.orders[i].status != OrderStatus::Pending {
@@ -1069,10 +1171,19 @@ impl PaperEngine {
         let Some(p) = self.state.positions.get(sym) else {
             return Ok(());
         };
-        let Some(lp) =
-            self.brackets(sym)
-                .liquidation_price(p.side, p.amount, p.entry_price, p.margin)
-        else {
+        // The level depends only on the position: remember the last one computed.
+        let key = (p.side, p.amount, p.entry_price, p.margin);
+        let lp = match &self.liq_cache {
+            Some((s, k, lp)) if s == sym && *k == key => *lp,
+            _ => {
+                let lp =
+                    self.brackets(sym)
+                        .liquidation_price(p.side, p.amount, p.entry_price, p.margin);
+                self.liq_cache = Some((sym.clone(), key, lp));
+                lp
+            }
+        };
+        let Some(lp) = lp else {
             return Ok(());
         };
         let hit = match p.side {
@@ -1113,6 +1224,40 @@ impl PaperEngine {
             fee: clearance,
         });
         self.remove_position(sym, realized, CloseReason::Liquidation)
+    }
+}
+
+type LiqCache = (
+    Symbol,
+    (PositionSide, Decimal, Decimal, Decimal),
+    Option<Decimal>,
+);
+
+/// The order fields a fill reads.
+struct FillOrder {
+    symbol: Symbol,
+    side: Side,
+    order_type: OrderType,
+    amount: Decimal,
+    leverage: u32,
+    reduce_only: bool,
+    close_position: bool,
+    reserved: Decimal,
+}
+
+/// The position fields a fill reads.
+#[derive(Clone, Copy)]
+struct FillPosition {
+    side: PositionSide,
+    entry_price: Decimal,
+    amount: Decimal,
+    margin: Decimal,
+}
+
+/// Drop `idx` from the sorted pending list (it just left `pending`).
+fn unpend(pending: &mut Vec<usize>, idx: usize) {
+    if let Ok(at) = pending.binary_search(&idx) {
+        pending.remove(at);
     }
 }
 

@@ -1,0 +1,47 @@
+// The replay data: ../shared/data/btcusdt-5m.csv (10,999 five-minute BTCUSDT candles) tiled to
+// any length: the source forward, then time-reversed (each candle's open and close swapped),
+// then forward again, and so on. Every repeat starts exactly where the previous one ended (no
+// jump at the seams) and prices stay in the source's range (no drift from repeating a trend).
+// Deterministic: every engine replays exactly the same numbers.
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const CSV_CANDIDATES = [
+  path.resolve(here, '../../shared/data/btcusdt-5m.csv'),
+  '/work/shared/data/btcusdt-5m.csv',
+];
+
+export function csvPath() {
+  const p = CSV_CANDIDATES.find((c) => existsSync(c));
+  if (!p) throw new Error(`btcusdt-5m.csv not found (looked in ${CSV_CANDIDATES.join(', ')})`);
+  return p;
+}
+
+/** Source candles as [open, high, low, close] rows. */
+export function sourceCandles() {
+  const lines = readFileSync(csvPath(), 'utf8').trim().split('\n').slice(1);
+  return lines.map((l) => {
+    const [, o, h, lo, c] = l.split(',').map(Number);
+    return [o, h, lo, c];
+  });
+}
+
+/** `n` candles as one Float64Array [o, h, l, c] × n, plus how many repeats of the source. */
+export function tiledCandles(n) {
+  const src = sourceCandles();
+  const out = new Float64Array(4 * n);
+  let i = 0;
+  let tiles = 0;
+  while (i < n) {
+    const backward = tiles % 2 === 1;
+    tiles++;
+    for (let j = 0; j < src.length && i < n; j++, i++) {
+      const [o, h, l, c] = backward ? src[src.length - 1 - j] : src[j];
+      // Reversed in time, a candle opens at its close and closes at its open.
+      out.set(backward ? [c, h, l, o] : [o, h, l, c], 4 * i);
+    }
+  }
+  return { bars: out, tiles, sourceRows: src.length };
+}

@@ -1,0 +1,459 @@
+// One benchmark case per process: `node bench/cases.mjs <case> '<json args>'` prints one JSON
+// object on stdout. bench/run.mjs runs them, each in a fresh Node process.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { measure, measureAsync, summarize } from './stats.mjs';
+import { tiledCandles } from './candles.mjs';
+import { FloorPaper } from './floor.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const peers = createRequire(path.join(here, '.peers', 'package.json'));
+
+const [, , name, argText = '{}'] = process.argv;
+const args = JSON.parse(argText);
+const RUNS = args.runs ?? 7;
+const WARMUP = args.warmup ?? 2;
+
+async function ours() {
+  return import('iftb-executor');
+}
+
+const MARK = 50000;
+const CONFIG = { initialBalance: 1e9 };
+
+// ----- market orders ------------------------------------------------------------------------
+// Workload: market orders of 0.01 on BTC/USDT at a mark of 50,000, alternately buy and sell
+// (netting: each pair opens and closes a position: margin, fee, realized PnL), one engine per
+// run, fresh state.
+
+const cases = {
+  async 'orders-object'({ n = 20000 }) {
+    const { PaperTrader } = await ours();
+    let t;
+    const orders = [
+      { symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 0.01 },
+      { symbol: 'BTC/USDT', side: 'sell', type: 'market', amount: 0.01 },
+    ];
+    const r = await measureAsync({
+      ops: n,
+      runs: RUNS,
+      warmup: WARMUP,
+      setup() {
+        t?.free();
+        t = new PaperTrader(CONFIG);
+        t.updatePrice('BTC/USDT', MARK);
+      },
+      async fn() {
+        for (let i = 0; i < n; i++) {
+          const o = await t.placeOrder(orders[i & 1], MARK);
+          if (o.status !== 'filled') throw new Error(`not filled: ${o.errorMessage}`);
+        }
+      },
+    });
+    return { ...r, n, check: t.getAccount().feesPaid };
+  },
+
+  async 'orders-fast'({ n = 2_000_000 }) {
+    const { FastPaper } = await ours();
+    let fp, s;
+    const r = measure({
+      ops: n,
+      runs: RUNS,
+      warmup: WARMUP,
+      setup() {
+        fp?.free();
+        fp = new FastPaper(CONFIG);
+        s = fp.symbolId('BTC/USDT');
+        fp.updatePrice(s, MARK);
+      },
+      fn() {
+        for (let i = 0; i < n; i++) {
+          if (Number.isNaN(fp.market(s, i & 1, 0.01))) throw new Error('rejected');
+        }
+      },
+    });
+    return { ...r, n, check: fp.books().feesPaid };
+  },
+
+  async 'orders-batch'({ n = 8_000_000, batch = 4096 }) {
+    const { FastPaper } = await ours();
+    let fp, s;
+    const r = measure({
+      ops: n,
+      runs: RUNS,
+      warmup: WARMUP,
+      setup() {
+        fp?.free();
+        fp = new FastPaper(CONFIG);
+        s = fp.symbolId('BTC/USDT');
+        fp.updatePrice(s, MARK);
+      },
+      fn() {
+        let input = fp.input(3 * batch);
+        fp.output(batch);
+        for (let done = 0; done < n; done += batch) {
+          if (input.length === 0) input = fp.input(3 * batch); // memory grew: view detached
+          for (let i = 0; i < batch; i++) {
+            input[3 * i] = s;
+            input[3 * i + 1] = (done + i) & 1;
+            input[3 * i + 2] = 0.01;
+          }
+          if (fp.marketBatch(batch) !== batch) throw new Error('rejected');
+        }
+      },
+    });
+    return { ...r, n, batch, check: fp.books().feesPaid };
+  },
+
+  async 'orders-floor'({ n = 200_000 }) {
+    let fp, s;
+    const r = measure({
+      ops: n,
+      runs: RUNS,
+      warmup: WARMUP,
+      setup() {
+        fp = new FloorPaper(CONFIG);
+        s = fp.symbolId('BTC/USDT');
+        fp.updatePrice(s, MARK);
+      },
+      fn() {
+        for (let i = 0; i < n; i++) {
+          if (Number.isNaN(fp.market(s, i & 1, 0.01))) throw new Error('rejected');
+        }
+      },
+    });
+    return { ...r, n, check: fp.books().feesPaid };
+  },
+
+  async 'orders-nob'({ n = 1_000_000, levels = 1000 }) {
+    const { OrderBook } = peers('nodejs-order-book');
+    const version = peers('nodejs-order-book/package.json').version;
+    let ob;
+    const r = measure({
+      ops: n,
+      runs: RUNS,
+      warmup: WARMUP,
+      setup() {
+        ob = new OrderBook();
+        for (let i = 0; i < levels; i++) {
+          ob.limit({ side: 'sell', id: `s${i}`, size: 1e9, price: 50000.5 + i * 0.5 });
+          ob.limit({ side: 'buy', id: `b${i}`, size: 1e9, price: 49999.5 - i * 0.5 });
+        }
+      },
+      fn() {
+        for (let i = 0; i < n; i++) ob.market({ side: i & 1 ? 'sell' : 'buy', size: 0.01 });
+      },
+    });
+    return { ...r, n, levels, version };
+  },
+
+  // ----- price updates ------------------------------------------------------------------------
+  // P open positions (hedging mode, half long, half short, 10x: each has a stop-loss, a
+  // take-profit and a liquidation level) plus P/10 (at least 1) resting limit orders, all far
+  // from the price path: a random walk of 0.1 ticks inside 49,000..51,000 (no trigger is
+  // reached: the trigger-free path). 1,000,000 prepared prices, replayed per run.
+
+  async 'prices-fast'({ positions = 100, n = 2_000_000, batch = 4096, mode = 'single' }) {
+    const { FastPaper } = await ours();
+    const prices = walk(n);
+    const fp = new FastPaper({ ...CONFIG, hedging: true });
+    const s = openBook(fp, positions);
+    let input = fp.input(batch);
+    const fn = mode === 'single'
+      ? () => {
+        for (let i = 0; i < n; i++) if (fp.updatePrice(s, prices[i])) throw new Error('a trigger fired');
+      }
+      : () => {
+        for (let done = 0; done < n; done += batch) {
+          if (input.length === 0) input = fp.input(batch);
+          input.set(prices.subarray(done, done + batch));
+          if (fp.updatePrices(s, batch)) throw new Error('a trigger fired');
+        }
+      };
+    const r = measure({ ops: n, runs: RUNS, warmup: WARMUP, fn });
+    if (fp.openPositions !== positions) throw new Error('positions changed');
+    return { ...r, n, positions, mode };
+  },
+
+  async 'prices-floor'({ positions = 100, n = 1_000_000 }) {
+    const prices = walk(n);
+    const fp = new FloorPaper({ ...CONFIG, hedging: true });
+    const s = openBook(fp, positions);
+    const r = measure({
+      ops: n,
+      runs: RUNS,
+      warmup: WARMUP,
+      fn() {
+        for (let i = 0; i < n; i++) if (fp.updatePrice(s, prices[i])) throw new Error('a trigger fired');
+      },
+    });
+    if (fp.openPositions !== positions) throw new Error('positions changed');
+    return { ...r, n, positions };
+  },
+
+  // ----- backtest replay ----------------------------------------------------------------------
+  // Each bar: mark open, then low and high (high first on a falling bar), then close; at the
+  // close, while fewer than K positions are open, buy 1 BTC with a stop-loss at −2% and a
+  // take-profit at +2% of the close. Hedging mode (every entry is its own position), 0.1%
+  // commission, no slippage, 1x.
+
+  async 'replay-fast'({ bars = 1_000_000, k = 100 }) {
+    const { FastPaper } = await ours();
+    const { bars: data, tiles } = tiledCandles(bars);
+    let fp, out;
+    const r = measure({
+      ops: bars,
+      runs: RUNS,
+      warmup: WARMUP,
+      setup() {
+        fp?.free();
+        fp = new FastPaper(REPLAY_CONFIG);
+      },
+      fn() {
+        out = replay(fp, data, k);
+      },
+    });
+    return { ...r, bars, k, tiles, ...out, wallet: fp.books().wallet };
+  },
+
+  async 'replay-floor'({ bars = 1_000_000, k = 100 }) {
+    const { bars: data, tiles } = tiledCandles(bars);
+    let fp, out;
+    const r = measure({
+      ops: bars,
+      runs: RUNS,
+      warmup: WARMUP,
+      setup() {
+        fp = new FloorPaper(REPLAY_CONFIG);
+      },
+      fn() {
+        out = replay(fp, data, k);
+      },
+    });
+    return { ...r, bars, k, tiles, ...out, wallet: fp.books().wallet };
+  },
+
+  async 'replay-grademark'({ bars = 200_000 }) {
+    const { backtest } = peers('grademark');
+    const { DataFrame } = peers('data-forge');
+    const version = peers('grademark/package.json').version;
+    const { bars: data, tiles } = tiledCandles(bars);
+    const rows = [];
+    for (let i = 0; i < bars; i++) {
+      rows.push({ time: new Date(1672677900000 + i * 300000), open: data[4 * i], high: data[4 * i + 1], low: data[4 * i + 2], close: data[4 * i + 3] });
+    }
+    const series = new DataFrame(rows);
+    const strategy = {
+      entryRule: (enter) => enter({ direction: 'long' }),
+      exitRule: () => {},
+      stopLoss: (a) => a.entryPrice * 0.02,
+      profitTarget: (a) => a.entryPrice * 0.02,
+    };
+    let trades;
+    const r = measure({
+      ops: bars,
+      runs: RUNS,
+      warmup: WARMUP,
+      fn() {
+        trades = backtest(strategy, series);
+      },
+    });
+    return { ...r, bars, k: 1, tiles, trades: trades.length, fills: 2 * trades.length, version };
+  },
+
+  // ----- size, start-up, memory ---------------------------------------------------------------
+
+  async size() {
+    const out = {};
+    for (const dir of ['pkg/web', 'pkg/node']) {
+      const wasm = readFileSync(path.join(root, dir, 'iftb_executor_bg.wasm'));
+      const js = readFileSync(path.join(root, dir, 'iftb_executor.js'));
+      out[dir] = {
+        wasmRaw: wasm.length,
+        wasmGzip: gzipSync(wasm, { level: 9 }).length,
+        jsRaw: js.length,
+        jsGzip: gzipSync(js, { level: 9 }).length,
+      };
+    }
+    return out;
+  },
+
+  /** In a fresh process: load + compile + instantiate, then the first calls. */
+  async startup() {
+    const t0 = performance.now();
+    const req = createRequire(import.meta.url);
+    const bytes = readFileSync(path.join(root, 'pkg/node/iftb_executor_bg.wasm'));
+    const t1 = performance.now();
+    const mod = new WebAssembly.Module(bytes);
+    const t2 = performance.now();
+    const m = req(path.join(root, 'pkg/node/iftb_executor.js')); // the glue compiles and instantiates
+    const t3 = performance.now();
+    const fp = new m.FastPaper(CONFIG);
+    const s = fp.symbolId('BTC/USDT');
+    fp.updatePrice(s, MARK);
+    const px = fp.market(s, 0, 0.01);
+    const t4 = performance.now();
+    const pt = new m.PaperTrader(CONFIG);
+    const o = pt.placeOrderSync({ symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 0.01 }, MARK);
+    const t5 = performance.now();
+    void mod;
+    return {
+      readMs: t1 - t0,
+      compileMs: t2 - t1,
+      requireInstantiateMs: t3 - t2,
+      firstFastCallMs: t4 - t3,
+      firstObjectCallMs: t5 - t4,
+      ok: px === o.filledPrice,
+    };
+  },
+
+  /**
+   * In headless Chromium (system browser, fresh context per run): fetch the bytes, then
+   * compile + instantiate them through the web glue (`init({ module_or_path: bytes })`), then
+   * the first calls; and `init()` as a page does it (instantiateStreaming from the URL).
+   */
+  async 'startup-browser'({ runs = 7 }) {
+    const { chromium } = await import('playwright-core');
+    const { serve } = await import('../scripts/serve.mjs');
+    const server = await serve({ port: 0, root });
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+    });
+    const out = { fetchMs: [], instantiateBytesMs: [], firstFastCallMs: [], initStreamingMs: [] };
+    try {
+      for (let i = 0; i < runs + 1; i++) {
+        const ctx = await browser.newContext();
+        const page = await ctx.newPage();
+        await page.goto(`${server.url}pkg/web/package.json`);
+        const r = await page.evaluate(async () => {
+          const t0 = performance.now();
+          const bytes = await (await fetch('/pkg/web/iftb_executor_bg.wasm')).arrayBuffer();
+          const t1 = performance.now();
+          const m = await import('/pkg/web/iftb_executor.js?bytes');
+          const t2 = performance.now();
+          await m.default({ module_or_path: bytes });
+          const t3 = performance.now();
+          const fp = new m.FastPaper({});
+          const s = fp.symbolId('BTC/USDT');
+          fp.updatePrice(s, 50000);
+          const px = fp.market(s, 0, 0.01);
+          const t4 = performance.now();
+          const n = await import('/pkg/web/iftb_executor.js?stream');
+          const t5 = performance.now();
+          await n.default();
+          const t6 = performance.now();
+          return { fetch: t1 - t0, inst: t3 - t2, first: t4 - t3, stream: t6 - t5, ok: px === 50025 };
+        });
+        await ctx.close();
+        if (!r.ok) throw new Error('wrong fill in the browser');
+        if (i === 0) continue; // warm-up (browser process start)
+        out.fetchMs.push(r.fetch);
+        out.instantiateBytesMs.push(r.inst);
+        out.firstFastCallMs.push(r.first);
+        out.initStreamingMs.push(r.stream);
+      }
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+    return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, summarize(v)]));
+  },
+
+  /** Wasm memory and engine table bytes for 10,000 open positions (hedging, SL + TP, 10x). */
+  async memory({ positions = 10000, reserve = false }) {
+    const { FastPaper } = await ours();
+    const fp = new FastPaper({ ...CONFIG, hedging: true });
+    const s = fp.symbolId('BTC/USDT');
+    fp.setLeverage(s, 10);
+    fp.updatePrice(s, MARK);
+    const m0 = FastPaper.wasmMemoryBytes();
+    const t0 = fp.tableBytes;
+    if (reserve) fp.reserve(positions, 0, s);
+    for (let i = 0; i < positions; i++) {
+      const long = i % 2 === 0;
+      const d = (i % 1000) / 10;
+      fp.bracket(s, long ? 0 : 1, 0.01, long ? 45000 - d : 55000 + d, long ? 55000 + d : 45000 - d);
+    }
+    if (fp.openPositions !== positions) throw new Error('not all opened');
+    const m1 = FastPaper.wasmMemoryBytes();
+    return {
+      positions,
+      reserve,
+      wasmMemoryGrowth: m1 - m0,
+      wasmBytesPerPosition: (m1 - m0) / positions,
+      tableBytes: fp.tableBytes - t0,
+      tableBytesPerPosition: (fp.tableBytes - t0) / positions,
+    };
+  },
+};
+
+const REPLAY_CONFIG = { initialBalance: 1e9, makerFee: 0.001, takerFee: 0.001, slippage: 0, hedging: true };
+
+function replay(engine, bars, k) {
+  const s = engine.symbolId('BTC/USDT');
+  let entries = 0;
+  const n = bars.length / 4;
+  for (let i = 0; i < n; i++) {
+    const o = bars[4 * i], h = bars[4 * i + 1], l = bars[4 * i + 2], c = bars[4 * i + 3];
+    engine.updatePrice(s, o);
+    if (c >= o) {
+      engine.updatePrice(s, l);
+      engine.updatePrice(s, h);
+    } else {
+      engine.updatePrice(s, h);
+      engine.updatePrice(s, l);
+    }
+    engine.updatePrice(s, c);
+    if (engine.openPositions < k) {
+      const sl = Math.round(c * 9.8) / 10;
+      const tp = Math.round(c * 10.2) / 10;
+      if (!Number.isNaN(engine.bracket(s, 0, 1, sl, tp))) entries++;
+    }
+  }
+  return { entries, fills: engine.fillCount };
+}
+
+/** A random walk of 0.1 ticks inside [49000, 51000], deterministic. */
+function walk(n) {
+  const out = new Float64Array(n);
+  let x = 500000; // tenths
+  let seed = 12345;
+  for (let i = 0; i < n; i++) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    const step = (seed >> 16) % 21 - 10;
+    x = Math.min(510000, Math.max(490000, x + step));
+    out[i] = x / 10;
+  }
+  return out;
+}
+
+/** P positions (half long, half short, 10x) with SL/TP far away, plus resting limits. */
+function openBook(fp, positions) {
+  const s = fp.symbolId('BTC/USDT');
+  fp.setLeverage(s, 10);
+  fp.updatePrice(s, MARK);
+  for (let i = 0; i < positions; i++) {
+    const long = i % 2 === 0;
+    const d = (i % 1000) / 10;
+    fp.bracket(s, long ? 0 : 1, 0.01, long ? 45000 - d : 55000 + d, long ? 55000 + d : 45000 - d);
+  }
+  for (let i = 0; i < Math.max(1, positions / 10); i++) {
+    fp.limit(s, i % 2, 0.01, i % 2 ? 56000 + i / 10 : 44000 - i / 10);
+  }
+  return s;
+}
+
+const fn = cases[name];
+if (!fn) {
+  console.error(`unknown case ${name}; one of ${Object.keys(cases).join(', ')}`);
+  process.exit(2);
+}
+const result = await fn(args);
+process.stdout.write(`${JSON.stringify(result)}\n`);
