@@ -180,12 +180,21 @@ where
     F: Future<Output = iftb_core::Result<T>> + 'static,
     T: serde::Serialize,
 {
-    wasm_bindgen_futures::future_to_promise(async move {
+    promise_of(Box::pin(async move {
         match f.await {
             Ok(v) => convert::to_js(&v).map_err(Error::into_js),
             Err(e) => Err(Error::from(e).into_js()),
         }
-    })
+    }))
+}
+
+/// A boxed JS-facing future.
+pub(crate) type JsFuture = std::pin::Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>;
+
+/// One instantiation of `future_to_promise` for every async export (each export's future
+/// is boxed), which keeps the wasm from carrying a copy of the executor per call site.
+pub(crate) fn promise_of(f: JsFuture) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(f)
 }
 
 fn reject(e: Error) -> js_sys::Promise {

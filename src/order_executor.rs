@@ -367,7 +367,7 @@ impl OrderExecutor {
             .filter(|(t, _)| t == "log")
             .map(|(_, f)| f.clone())
             .collect();
-        Some(wasm_bindgen_futures::future_to_promise(async move {
+        Some(crate::live_executor::promise_of(Box::pin(async move {
             let r = fut.await;
             for rec in core.drain_log() {
                 emit_log(&logger, &rec);
@@ -381,7 +381,7 @@ impl OrderExecutor {
                 Ok(v) => convert::to_js(&v).map_err(Error::into_js),
                 Err(e) => Err(Error::from(e).into_js()),
             }
-        }))
+        })))
     }
 
     fn snapshot_text(&self) -> JsResult<String> {
