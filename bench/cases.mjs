@@ -269,7 +269,7 @@ const cases = {
 
   async size() {
     const out = {};
-    for (const dir of ['pkg/web', 'pkg/node']) {
+    for (const dir of ['pkg/web', 'pkg/node', 'pkg/server']) {
       const wasm = readFileSync(path.join(root, dir, 'iftb_executor_bg.wasm'));
       const js = readFileSync(path.join(root, dir, 'iftb_executor.js'));
       out[dir] = {

@@ -211,7 +211,9 @@ const targets = [
   target(`replay ${BARS.toLocaleString('en')} candles K=100 wall time`, replayOurs[100].detail?.seconds?.median, 1, replayOurs[100].detail?.seconds?.median < 1 && BARS === 1e6, 's'),
   target('gzipped wasm, browser build (pkg/web)', size['pkg/web']?.wasmGzip, 100 * 1024, size['pkg/web']?.wasmGzip <= 100 * 1024, 'bytes'),
   target('gzipped wasm, Node build (pkg/node)', size['pkg/node']?.wasmGzip, 100 * 1024, size['pkg/node']?.wasmGzip <= 100 * 1024, 'bytes'),
-  target('instantiation (compile + instantiate, Node)', startup.requireInstantiateMs.median + startup.compileMs.median, 10, startup.requireInstantiateMs.median + startup.compileMs.median <= 10, 'ms'),
+  // The glue's require reads, compiles and instantiates the module (the separate compileMs
+  // above is a second, standalone compile, reported but not added in).
+  target('instantiation (require: read + compile + instantiate, Node)', startup.requireInstantiateMs.median, 10, startup.requireInstantiateMs.median <= 10, 'ms'),
   target('instantiation (compile + instantiate from bytes, Chromium)', browserStartup.instantiateBytesMs?.median, 10, browserStartup.instantiateBytesMs?.median <= 10, 'ms'),
   target('wasm memory per open position (10,000, no reserve)', memory.wasmBytesPerPosition, 128, memory.wasmBytesPerPosition <= 128, 'bytes'),
   target('wasm memory per open position (10,000, reserved)', memoryReserved.wasmBytesPerPosition, 128, memoryReserved.wasmBytesPerPosition <= 128, 'bytes'),

@@ -9,7 +9,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { LocalExchange } from 'iftb-executor';
+import { LocalExchange } from 'iftb-executor/server';
 import { candlePath, ccxtUrls, isLoopback, readCandles, startExchange } from 'iftb-executor/server/exchange.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -12,7 +12,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { SigningProxy } from 'iftb-executor';
+import { SigningProxy } from 'iftb-executor/server';
 import { startProxy } from 'iftb-executor/proxy';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,4 +1,5 @@
-// Build the wasm binding into pkg/node (CommonJS + ESM wrapper) and pkg/web (ES module).
+// Build the wasm binding into pkg/web (ES module), pkg/node (CommonJS + ESM wrapper) and
+// pkg/server (CommonJS + ESM wrapper, with the Node-only servers).
 //   node scripts/build.mjs
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,20 +21,26 @@ const WASM_OPT_FEATURES = [
 
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 
-// The browser build leaves out what only Node servers use (the local exchange, the signing
-// proxy: cargo feature `server`), so a page downloads only the library.
+// The library builds leave out what only the Node servers use (the local exchange and the
+// signing proxy: cargo feature `server`), so a page or a script loads only the library;
+// `server/*.mjs` load pkg/server. Builds with the same features share one cargo build.
 const BUILDS = [
   { target: 'web', dir: 'pkg/web', type: 'module', features: [] },
-  { target: 'nodejs', dir: 'pkg/node', type: 'commonjs', features: ['server'] },
+  { target: 'nodejs', dir: 'pkg/node', type: 'commonjs', features: [] },
+  { target: 'nodejs', dir: 'pkg/server', type: 'commonjs', features: ['server'] },
 ];
 
 export async function build() {
   const targetDir = process.env.CARGO_TARGET_DIR ? path.resolve(process.env.CARGO_TARGET_DIR) : path.join(root, 'target');
   const input = path.join(targetDir, TARGET, 'release', `${NAME}.wasm`);
 
+  let built = null;
   for (const { target, dir, type, features } of BUILDS) {
     const feat = features.length ? ['--features', features.join(',')] : [];
-    run('cargo', ['build', '--release', '--target', TARGET, '-p', 'iftb-executor', ...feat]);
+    if (built !== feat.join()) {
+      run('cargo', ['build', '--release', '--target', TARGET, '-p', 'iftb-executor', ...feat]);
+      built = feat.join();
+    }
     run('wasm-bindgen', ['--target', target, '--out-dir', dir, '--out-name', NAME, input]);
     const wasm = path.join(dir, `${NAME}_bg.wasm`);
     run('wasm-opt', ['-Oz', ...WASM_OPT_FEATURES, wasm, '-o', wasm]);
@@ -42,10 +49,11 @@ export async function build() {
     if (type === 'commonjs') commonjsSnippets(path.join(root, dir, 'snippets'));
   }
 
-  writeEsmWrapper();
+  writeEsmWrapper('pkg/node');
+  writeEsmWrapper('pkg/server');
 
   console.log(`\nwasm sizes (after wasm-opt -Oz; raw / gzip -9):`);
-  for (const dir of ['pkg/node', 'pkg/web']) {
+  for (const { dir } of BUILDS) {
     const file = path.join(root, dir, `${NAME}_bg.wasm`);
     const raw = statSync(file).size;
     const gz = gzipSync(readFileSync(file), { level: 9 }).length;
@@ -70,9 +78,9 @@ function commonjsSnippets(dir) {
   }
 }
 
-/** pkg/node/index.mjs: named ESM re-exports of the CommonJS module, enumerated now. */
-function writeEsmWrapper() {
-  const cjs = path.join(root, 'pkg/node', `${NAME}.js`);
+/** <dir>/index.mjs: named ESM re-exports of the CommonJS module, enumerated now. */
+function writeEsmWrapper(dir) {
+  const cjs = path.join(root, dir, `${NAME}.js`);
   mkdirSync(path.dirname(cjs), { recursive: true });
   const names = Object.keys(createRequire(import.meta.url)(cjs))
     .filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default' && !n.startsWith('__wbg') && !n.startsWith('__wbindgen'))
@@ -87,8 +95,8 @@ function writeEsmWrapper() {
     'export default m;',
     '',
   ];
-  writeFileSync(path.join(root, 'pkg/node/index.mjs'), lines.join('\n'));
-  console.log(`pkg/node/index.mjs: ${names.length} named exports (${names.join(', ')})`);
+  writeFileSync(path.join(root, dir, 'index.mjs'), lines.join('\n'));
+  console.log(`${dir}/index.mjs: ${names.length} named exports (${names.join(', ')})`);
 }
 
 if (isMain(import.meta.url)) main(build);

@@ -1,5 +1,5 @@
 // The local Binance-compatible exchange: a node:http shell over the wasm core's
-// LocalExchange (pkg/node, built with the cargo feature `server`).
+// LocalExchange (pkg/server, built with the cargo feature `server`).
 //
 //   import { startExchange } from 'iftb-executor/server/exchange.mjs';
 //   const ex = await startExchange({ port: 0, feed: 'none' });
@@ -75,7 +75,7 @@ export function ccxtUrls(baseUrl, template = undefined) {
 
 function loadBinding() {
   try {
-    return require(path.join(root, 'pkg/node/iftb_executor.js'));
+    return require(path.join(root, 'pkg/server/iftb_executor.js'));
   } catch (e) {
     throw errorWithCode(`the wasm package is not built (run: npm run build): ${e.message}`, 'NOT_BUILT');
   }

@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 const require = createRequire(import.meta.url);
-const { SigningProxy } = require('../pkg/node/iftb_executor.js');
+const { SigningProxy } = require('../pkg/server/iftb_executor.js');
 const VERSION = require('../package.json').version;
 
 /** Named upstreams for `upstream`. */
