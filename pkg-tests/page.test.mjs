@@ -620,6 +620,9 @@ test('live mode trades through the real signing proxy into the local exchange, w
     assert.equal(posts[0].status, 200, 'accepted: the exchange verified the proxy\'s signature');
     assert.equal(posts[0].params.side, 'BUY');
     assert.ok(!JSON.stringify(await page.evaluate(() => ({ ...localStorage, ...sessionStorage }))).includes(exchange.apiSecret), 'no secret in the page');
+    // The exchange moves the price: the page's polling shows the new unrealized PnL.
+    exchange.setPrice('BTCUSDT', 51000);
+    await waitText(page, '#st-upnl', /^\+(9|10)\.\d\d$/, 10_000); // 0.01 × (51,000 − entry ≈ 50,000)
     await shot(page, 'live-trade');
     noConsoleErrors(errors);
   } finally {

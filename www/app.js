@@ -48,6 +48,9 @@ const fmtPrice = (sym) => (v) => F.price(v, priceDecimals(sym));
 const positionOf = (sym) => S.status?.positions?.find((p) => p.symbol === sym) ?? null;
 const lastPrice = (sym) => S.feeds[sym]?.last ?? null;
 
+/** How often the live account is refreshed while the page is visible. */
+const LIVE_POLL_MS = 3000;
+
 /** Serialise work: ticks, user actions and renders never interleave. */
 function run(fn) {
   const p = S.queue.then(fn);
@@ -1079,6 +1082,12 @@ function setMode(mode) {
   S.tablesDirty = true;
   document.title = `${live ? 'LIVE' : 'Paper'} · iftb-executor trading simulator`;
   run(refresh).catch(live ? liveFail : fatal);
+  // Live: the exchange moves prices, fills and triggers; poll the account so positions and
+  // PnL stay current (the executor caches briefly, so this costs at most a few requests).
+  clearInterval(S.livePoll);
+  S.livePoll = live && S.live ? setInterval(() => {
+    if (document.visibilityState !== 'hidden') run(refresh).catch(liveFail);
+  }, LIVE_POLL_MS) : null;
 }
 
 // ---------------------------------------------------------------- start-up
