@@ -24,6 +24,7 @@
 //! closed by its stop-loss, take-profit, liquidation or [`FastEngine::close`]), the model of
 //! backtesting.py's `hedging=True` and Nautilus's HEDGING OMS.
 
+use crate::chunked::ChunkVec;
 use crate::fixed::{self, from_f64, FromF64, Fx, Rate};
 use iftb_core::error::{EngineError, OrderError, Result, ValidationError};
 use iftb_core::liquidation::BracketTable;
@@ -122,7 +123,7 @@ pub struct FastBooks {
     pub free: Fx,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Trig {
     key: f64,
     seq: u32,
@@ -142,7 +143,7 @@ impl Trig {
 /// A binary heap of triggers: `below` = max-heap (fires when price ≤ key), else min-heap.
 #[derive(Debug, Default)]
 struct Heap {
-    v: Vec<Trig>,
+    v: ChunkVec<Trig>,
 }
 
 impl Heap {
@@ -176,7 +177,8 @@ impl Heap {
         if self.v.is_empty() {
             return Some(last);
         }
-        let top = std::mem::replace(&mut self.v[0], last);
+        let top = self.v[0];
+        self.v[0] = last;
         let n = self.v.len();
         let mut i = 0;
         loop {
@@ -327,7 +329,7 @@ pub struct FastEngine {
     slow: fn(f64) -> Option<Fx>,
     syms: Vec<Sym>,
     names: HashMap<String, u32>,
-    pos: Vec<Pos>,
+    pos: ChunkVec<Pos>,
     pos_free: Vec<u32>,
     ords: Vec<Ord>,
     ord_free: Vec<u32>,
@@ -464,7 +466,7 @@ impl FastEngine {
             slow,
             syms: Vec::new(),
             names: HashMap::new(),
-            pos: Vec::new(),
+            pos: ChunkVec::new(),
             pos_free: Vec::new(),
             ords: Vec::new(),
             ord_free: Vec::new(),

@@ -10,6 +10,7 @@
 //! optimisation per crate, not per module.
 #![deny(missing_docs)]
 
+pub mod chunked;
 pub mod engine;
 pub mod fixed;
 
