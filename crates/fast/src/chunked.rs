@@ -61,8 +61,11 @@ impl<T: Copy + Default> ChunkVec<T> {
     pub fn push(&mut self, v: T) {
         let c = self.len >> SHIFT;
         if c == self.chunks.len() {
-            self.chunks
-                .push(if c == 0 { Vec::new() } else { Vec::with_capacity(CHUNK) });
+            self.chunks.push(if c == 0 {
+                Vec::new()
+            } else {
+                Vec::with_capacity(CHUNK)
+            });
         }
         self.chunks[c].push(v);
         self.len += 1;
@@ -172,7 +175,11 @@ mod tests {
         for i in 0..(5 * CHUNK) as u32 {
             c.push(i);
         }
-        assert_eq!(c.capacity(), 5 * CHUNK, "reserved room is used, not reallocated");
+        assert_eq!(
+            c.capacity(),
+            5 * CHUNK,
+            "reserved room is used, not reallocated"
+        );
         assert_eq!(c[4 * CHUNK + 3], 4 * CHUNK as u32 + 3);
     }
 }
