@@ -6,7 +6,7 @@
 //! keeps resting is a filled part plus a resting part. Conditional orders live here (the
 //! Binance Algo Service): when the price reaches their trigger they place a regular order.
 
-use super::params::{valid_client_id, Listing, Req};
+use super::params::{valid_client_id, BookOrder, Listing, Req};
 use super::reply::{extra, fixed, places, plain, ApiError, ApiResult};
 use super::Ctx;
 use crate::binance::errors::code;
@@ -82,6 +82,18 @@ struct FutOrder {
     time: i64,
     update_time: i64,
     visible_at: i64,
+}
+
+impl BookOrder for FutOrder {
+    fn symbol(&self) -> &Symbol {
+        &self.symbol
+    }
+    fn client_order_id(&self) -> &str {
+        &self.client_order_id
+    }
+    fn visible_at(&self) -> i64 {
+        self.visible_at
+    }
 }
 
 /// A conditional order of the Algo Service.
@@ -1147,38 +1159,18 @@ impl Futures {
     }
 
     fn find_order(&self, req: &Req, now: i64, cancel: bool) -> Result<usize, ApiError> {
-        let not_found = || {
-            if cancel {
-                ApiError::unknown_order()
-            } else {
-                ApiError::no_such_order()
-            }
-        };
-        let symbol = self.by_name.symbol(req)?;
-        let id = req.integer("orderId")?;
-        let cid = req.get("origClientOrderId");
-        let idx = match (id, cid) {
-            (Some(id), _) => u64::try_from(id)
-                .ok()
-                .and_then(|id| self.by_id.get(&id).copied()),
-            (None, Some(cid)) => self
-                .orders
-                .iter()
-                .rposition(|o| o.client_order_id == cid && o.visible_at <= now),
-            (None, None) => return Err(ApiError::bad(
-                code::MANDATORY_PARAM_EMPTY_OR_MALFORMED,
-                "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!",
-            )),
-        }
-        .ok_or_else(not_found)?;
-        let o = &self.orders[idx];
-        if o.symbol != symbol || o.visible_at > now || cid.is_some_and(|c| c != o.client_order_id) {
-            return Err(not_found());
-        }
-        if cancel && !self.is_open(o) {
-            return Err(ApiError::unknown_order());
-        }
-        Ok(idx)
+        self.by_name.find_order(
+            req,
+            &self.orders,
+            |id| {
+                u64::try_from(id)
+                    .ok()
+                    .and_then(|id| self.by_id.get(&id).copied())
+            },
+            |o| self.is_open(o),
+            now,
+            cancel,
+        )
     }
 
     fn find_algo(&self, req: &Req) -> Result<Option<usize>, ApiError> {

@@ -219,6 +219,56 @@ impl Listing {
         self.0.get(name).cloned().ok_or_else(ApiError::bad_symbol)
     }
 
+    /// The order a `GET`/`DELETE` order request names: by `orderId` (looked up with `by_id`)
+    /// or else by `origClientOrderId` (the latest visible order with it); it must belong to
+    /// the request's `symbol`, be visible at `now` and, for a cancel, still be open (as
+    /// `is_open` says). Not found is -2013 for a query and -2011 for a cancel.
+    ///
+    /// # Errors
+    /// Missing ids, unknown symbol, not found.
+    pub fn find_order<O: BookOrder>(
+        &self,
+        req: &Req,
+        orders: &[O],
+        by_id: impl Fn(i64) -> Option<usize>,
+        is_open: impl Fn(&O) -> bool,
+        now: i64,
+        cancel: bool,
+    ) -> Result<usize, ApiError> {
+        let not_found = || {
+            if cancel {
+                ApiError::unknown_order()
+            } else {
+                ApiError::no_such_order()
+            }
+        };
+        let symbol = self.symbol(req)?;
+        let id = req.integer("orderId")?;
+        let cid = req.get("origClientOrderId");
+        let idx = match (id, cid) {
+            (Some(id), _) => by_id(id),
+            (None, Some(cid)) => orders
+                .iter()
+                .rposition(|o| o.client_order_id() == cid && o.visible_at() <= now),
+            (None, None) => return Err(ApiError::bad(
+                code::MANDATORY_PARAM_EMPTY_OR_MALFORMED,
+                "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!",
+            )),
+        }
+        .ok_or_else(not_found)?;
+        let o = &orders[idx];
+        if *o.symbol() != symbol
+            || o.visible_at() > now
+            || cid.is_some_and(|c| c != o.client_order_id())
+        {
+            return Err(not_found());
+        }
+        if cancel && !is_open(o) {
+            return Err(ApiError::unknown_order());
+        }
+        Ok(idx)
+    }
+
     /// The optional `symbol` parameter; when given it must be listed.
     ///
     /// # Errors
@@ -229,4 +279,14 @@ impl Listing {
             Some(_) => self.symbol(req).map(Some),
         }
     }
+}
+
+/// What [`Listing::find_order`] reads of a book's order.
+pub trait BookOrder {
+    /// Its symbol.
+    fn symbol(&self) -> &Symbol;
+    /// Its client order id.
+    fn client_order_id(&self) -> &str;
+    /// When queries may see it (late-landing fault).
+    fn visible_at(&self) -> i64;
 }

@@ -2,7 +2,7 @@
 //! (taker at the price, makers at their limit when the price reaches them), commissions in
 //! the received asset, Binance's parameters, filters (-1013) and errors.
 
-use super::params::{valid_client_id, Listing, Req};
+use super::params::{valid_client_id, BookOrder, Listing, Req};
 use super::reply::{extra, fixed, plain, ApiError, ApiResult};
 use super::Ctx;
 use crate::binance::errors::code;
@@ -128,6 +128,18 @@ struct SpotOrder {
     working_time: i64,
     visible_at: i64,
     fills: Vec<SpotFill>,
+}
+
+impl BookOrder for SpotOrder {
+    fn symbol(&self) -> &Symbol {
+        &self.symbol
+    }
+    fn client_order_id(&self) -> &str {
+        &self.client_order_id
+    }
+    fn visible_at(&self) -> i64 {
+        self.visible_at
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -802,39 +814,18 @@ impl Spot {
     }
 
     fn find(&self, req: &Req, now: i64, cancel: bool) -> Result<usize, ApiError> {
-        let not_found = || {
-            if cancel {
-                ApiError::unknown_order()
-            } else {
-                ApiError::no_such_order()
-            }
-        };
-        let symbol = self.by_name.symbol(req)?;
-        let id = req.integer("orderId")?;
-        let cid = req.get("origClientOrderId");
-        let idx = match (id, cid) {
-            (Some(id), _) => self
-                .orders
-                .iter()
-                .position(|o| i64::try_from(o.order_id) == Ok(id)),
-            (None, Some(cid)) => self
-                .orders
-                .iter()
-                .rposition(|o| o.client_order_id == cid && o.visible_at <= now),
-            (None, None) => return Err(ApiError::bad(
-                code::MANDATORY_PARAM_EMPTY_OR_MALFORMED,
-                "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!",
-            )),
-        }
-        .ok_or_else(not_found)?;
-        let o = &self.orders[idx];
-        if o.symbol != symbol || o.visible_at > now || cid.is_some_and(|c| c != o.client_order_id) {
-            return Err(not_found());
-        }
-        if cancel && !Self::is_open(o) {
-            return Err(ApiError::unknown_order());
-        }
-        Ok(idx)
+        self.by_name.find_order(
+            req,
+            &self.orders,
+            |id| {
+                self.orders
+                    .iter()
+                    .position(|o| i64::try_from(o.order_id) == Ok(id))
+            },
+            Self::is_open,
+            now,
+            cancel,
+        )
     }
 
     fn cancel(&mut self, idx: usize, now: i64) {
