@@ -1026,6 +1026,10 @@ fn spot_orders_move_balances_with_commission_in_the_received_asset() {
         ("5000.00000000".into(), "0.00000000".into())
     );
     assert_eq!(c.spot_balance("BTC").0, "1.09990000");
+    // Commission rates in basis points, as JSON numbers (0.1 % = 10).
+    let acct = c.get("/api/v3/account", &[]).ok();
+    assert_eq!(acct.body["makerCommission"], 10);
+    assert_eq!(acct.body["takerCommission"], 10);
     // Resting sell locks base, fills as maker at its price.
     let o = c
         .post(

@@ -867,10 +867,16 @@ impl Spot {
     }
 
     fn account(&self, omit_zero: bool) -> Value {
-        let bp = |r: Decimal| (r * Decimal::from(10_000)).normalize();
+        // Commission in basis points, a JSON number as Binance sends it (from the decimal's
+        // text, so no float arithmetic touches the rate).
+        let bp = |r: Decimal| {
+            let text = (r * Decimal::from(10_000)).normalize().to_string();
+            text.parse::<serde_json::Number>()
+                .map_or(Value::from(0), Value::Number)
+        };
         json!({
-            "makerCommission": bp(self.cfg.maker_fee).to_string().parse::<f64>().unwrap_or(0.0),
-            "takerCommission": bp(self.cfg.taker_fee).to_string().parse::<f64>().unwrap_or(0.0),
+            "makerCommission": bp(self.cfg.maker_fee),
+            "takerCommission": bp(self.cfg.taker_fee),
             "buyerCommission": 0,
             "sellerCommission": 0,
             "commissionRates": {
