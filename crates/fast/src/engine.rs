@@ -179,8 +179,12 @@ impl Heap {
         }
         let top = self.v[0];
         self.v[0] = last;
+        self.sift_down(0, below);
+        Some(top)
+    }
+    /// Move the entry at `i` down until both children come after it.
+    fn sift_down(&mut self, mut i: usize, below: bool) {
         let n = self.v.len();
-        let mut i = 0;
         loop {
             let (l, r) = (2 * i + 1, 2 * i + 2);
             let mut m = i;
@@ -196,30 +200,13 @@ impl Heap {
             self.v.swap(i, m);
             i = m;
         }
-        Some(top)
     }
     /// Drop the entries `keep` rejects and restore the heap order, in place (the capacity,
     /// e.g. from `reserve`, is kept).
     fn rebuild(&mut self, keep: impl Fn(&Trig) -> bool, below: bool) {
         self.v.retain(|t| keep(t));
-        let n = self.v.len();
-        for start in (0..n / 2).rev() {
-            let mut i = start;
-            loop {
-                let (l, r) = (2 * i + 1, 2 * i + 2);
-                let mut m = i;
-                if l < n && Self::before(&self.v[l], &self.v[m], below) {
-                    m = l;
-                }
-                if r < n && Self::before(&self.v[r], &self.v[m], below) {
-                    m = r;
-                }
-                if m == i {
-                    break;
-                }
-                self.v.swap(i, m);
-                i = m;
-            }
+        for start in (0..self.v.len() / 2).rev() {
+            self.sift_down(start, below);
         }
     }
 }
