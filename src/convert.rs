@@ -198,7 +198,7 @@ pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsResult<JsValue> {
 }
 
 /// Canonical decimal text: no trailing fractional zeros, no negative zero ("1.50" → "1.5").
-fn tidy(s: &str) -> &str {
+pub(crate) fn tidy(s: &str) -> &str {
     let t = if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.')
     } else {

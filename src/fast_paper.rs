@@ -194,7 +194,22 @@ impl FastPaper {
         stop_loss: f64,
         take_profit: f64,
     ) -> JsResult<f64> {
-        self.bracket_inner(symbol, side, amount, stop_loss, take_profit)
+        let a = self::amount(amount)?;
+        let Some(px) = self.e.market(symbol, self::side(side)?, a)? else {
+            return Ok(f64::NAN);
+        };
+        let id = self.e.last_position();
+        if id != u32::MAX {
+            if stop_loss.is_finite() {
+                self.e
+                    .set_protection(id, OrderType::StopLoss, Some(stop_loss))?;
+            }
+            if take_profit.is_finite() {
+                self.e
+                    .set_protection(id, OrderType::TakeProfit, Some(take_profit))?;
+            }
+        }
+        Ok(num(px))
     }
 
     /// Bytes of wasm linear memory (all instances of this module share it).
@@ -220,32 +235,6 @@ impl FastPaper {
             self.last_px = (px, num(px));
         }
         self.last_px.1
-    }
-
-    fn bracket_inner(
-        &mut self,
-        symbol: u32,
-        side: u32,
-        amount: f64,
-        stop_loss: f64,
-        take_profit: f64,
-    ) -> JsResult<f64> {
-        let a = self::amount(amount)?;
-        let Some(px) = self.e.market(symbol, self::side(side)?, a)? else {
-            return Ok(f64::NAN);
-        };
-        let id = self.e.last_position();
-        if id != u32::MAX {
-            if stop_loss.is_finite() {
-                self.e
-                    .set_protection(id, OrderType::StopLoss, Some(stop_loss))?;
-            }
-            if take_profit.is_finite() {
-                self.e
-                    .set_protection(id, OrderType::TakeProfit, Some(take_profit))?;
-            }
-        }
-        Ok(num(px))
     }
 }
 

@@ -337,20 +337,6 @@ fn dec_num(d: Decimal) -> (f64, bool) {
     }
 }
 
-/// Canonical decimal text: no trailing fractional zeros, no negative zero.
-fn tidy(s: &str) -> &str {
-    let t = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        s
-    };
-    if t == "-0" {
-        "0"
-    } else {
-        t
-    }
-}
-
 fn order_to_js_fast(o: &iftb_core::Order, id: &JsValue, symbol: &JsValue) -> JsValue {
     use iftb_core::{OrderStatus, Side};
     let mut ex: Option<js_sys::Array> = None;
@@ -360,7 +346,7 @@ fn order_to_js_fast(o: &iftb_core::Order, id: &JsValue, symbol: &JsValue) -> JsV
         if !simple {
             let a = ex.get_or_insert_with(|| js_sys::Array::new_with_length(7));
             let t = d.to_string();
-            a.set(i, JsValue::from_str(tidy(&t)));
+            a.set(i, JsValue::from_str(convert::tidy(&t)));
         }
         Some(v)
     };
