@@ -7,6 +7,68 @@ use js_sys::{Object, Reflect};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+// JS operations that run user code (getters, Proxy traps) and so may throw. Every one is
+// imported with `catch`: an exception comes back as an `Err` here, never unwinds through wasm
+// (which would leave borrows taken and poison the instance).
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn array_is_array(v: &JsValue) -> Result<bool, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
+    fn object_keys(v: &JsValue) -> Result<js_sys::Array, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = from)]
+    fn array_from(v: &JsValue) -> Result<js_sys::Array, JsValue>;
+}
+
+/// A JS exception met while reading an argument, as a coded `INVALID_ARGUMENT` error.
+#[must_use]
+pub fn thrown(what: &str, e: &JsValue) -> Error {
+    let msg = e
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "a non-Error value".into());
+    ValidationError::InvalidArgument(format!("reading {what} threw: {msg}")).into()
+}
+
+/// `Array.isArray(v)`; a revoked Proxy (which makes it throw) is an `INVALID_ARGUMENT`.
+///
+/// # Errors
+/// `INVALID_ARGUMENT` when the check throws.
+pub fn is_array(v: &JsValue, what: &str) -> JsResult<bool> {
+    array_is_array(v).map_err(|e| thrown(what, &e))
+}
+
+/// `Object.keys(v)` as strings.
+///
+/// # Errors
+/// `INVALID_ARGUMENT` when it throws (a Proxy trap).
+pub fn keys(v: &JsValue, what: &str) -> JsResult<Vec<String>> {
+    let a = object_keys(v).map_err(|e| thrown(what, &e))?;
+    Ok(a.iter().filter_map(|k| k.as_string()).collect())
+}
+
+/// `Array.from(v)`.
+///
+/// # Errors
+/// `INVALID_ARGUMENT` when it throws (a getter, an iterator, a Proxy trap).
+pub fn array(v: &JsValue, what: &str) -> JsResult<js_sys::Array> {
+    array_from(v).map_err(|e| thrown(what, &e))
+}
+
+/// `obj[key]`, with an exception from a getter or a Proxy trap as an `INVALID_ARGUMENT`
+/// (undefined when `obj` is not an object).
+///
+/// # Errors
+/// `INVALID_ARGUMENT` when reading throws.
+pub fn try_get(obj: &JsValue, key: &JsValue, what: &str) -> JsResult<JsValue> {
+    if obj.is_object() {
+        Reflect::get(obj, key).map_err(|e| thrown(what, &e))
+    } else {
+        Ok(JsValue::UNDEFINED)
+    }
+}
+
 /// Fields that carry money or quantities: in outputs they become JS numbers, with the exact
 /// decimal string kept under `exact`.
 const DECIMAL_FIELDS: &[&str] = &[
@@ -119,6 +181,30 @@ pub fn opt_decimal(field: &'static str, v: &JsValue) -> JsResult<Option<Decimal>
     }
 }
 
+/// A price (number or decimal string).
+///
+/// # Errors
+/// As [`decimal`].
+pub fn price(field: &'static str, v: &JsValue) -> JsResult<iftb_core::Price> {
+    decimal(field, v).map(iftb_core::Price)
+}
+
+/// An optional price.
+///
+/// # Errors
+/// As [`decimal`].
+pub fn opt_price(field: &'static str, v: &JsValue) -> JsResult<Option<iftb_core::Price>> {
+    Ok(opt_decimal(field, v)?.map(iftb_core::Price))
+}
+
+/// An optional rate (fee, slippage, fraction).
+///
+/// # Errors
+/// As [`decimal`].
+pub fn opt_rate(field: &'static str, v: &JsValue) -> JsResult<Option<iftb_core::Rate>> {
+    Ok(opt_decimal(field, v)?.map(iftb_core::Rate))
+}
+
 /// A whole number in `1..=max` (leverage).
 ///
 /// # Errors
@@ -170,7 +256,7 @@ pub fn string(v: &JsValue, err: impl Fn(String) -> ValidationError) -> JsResult<
 /// # Errors
 /// `INVALID_ARGUMENT` naming `what`.
 pub fn object<'a>(v: &'a JsValue, what: &str) -> JsResult<&'a JsValue> {
-    if v.is_object() && !v.is_null() && !js_sys::Array::is_array(v) {
+    if v.is_object() && !v.is_null() && !is_array(v, what)? {
         Ok(v)
     } else {
         Err(ValidationError::InvalidArgument(format!(

@@ -4,7 +4,7 @@
 
 use crate::convert;
 use crate::error::{Error, JsResult};
-use crate::paper_trader::paper_config;
+use crate::options::paper_config;
 use iftb_core::{Decimal, OrderType, ValidationError};
 use iftb_fast::fixed::{from_f64, FromF64};
 use iftb_fast::{FastEngine, Fx};
@@ -186,6 +186,8 @@ impl FastPaper {
 
     /// Market order plus stop-loss and take-profit on the position it opens or changes:
     /// the fill price (`NaN` when rejected). One boundary crossing for the usual entry.
+    /// Atomic: the levels (`NaN` for none) are checked before the order executes, and a bad
+    /// level throws with nothing changed.
     pub fn bracket(
         &mut self,
         symbol: u32,
@@ -195,21 +197,17 @@ impl FastPaper {
         take_profit: f64,
     ) -> JsResult<f64> {
         let a = self::amount(amount)?;
-        let Some(px) = self.e.market(symbol, self::side(side)?, a)? else {
-            return Ok(f64::NAN);
-        };
-        let id = self.e.last_position();
-        if id != u32::MAX {
-            if stop_loss.is_finite() {
-                self.e
-                    .set_protection(id, OrderType::StopLoss, Some(stop_loss))?;
-            }
-            if take_profit.is_finite() {
-                self.e
-                    .set_protection(id, OrderType::TakeProfit, Some(take_profit))?;
-            }
-        }
-        Ok(num(px))
+        let level = |x: f64| x.is_finite().then_some(x);
+        Ok(self
+            .e
+            .bracket(
+                symbol,
+                self::side(side)?,
+                a,
+                level(stop_loss),
+                level(take_profit),
+            )?
+            .map_or(f64::NAN, num))
     }
 
     /// Bytes of wasm linear memory (all instances of this module share it).

@@ -11,7 +11,9 @@ mod host;
 mod live_executor;
 #[cfg(feature = "server")]
 mod local_exchange;
+mod options;
 mod order_executor;
+pub mod order_io;
 mod paper_trader;
 #[cfg(feature = "server")]
 mod signing_proxy;

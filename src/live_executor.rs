@@ -204,9 +204,9 @@ fn reject(e: Error) -> js_sys::Promise {
 struct OrderArgs {
     symbol: Symbol,
     side: Side,
-    amount: iftb_core::Decimal,
-    price: Option<iftb_core::Decimal>,
-    stop_price: Option<iftb_core::Decimal>,
+    amount: iftb_core::Quantity,
+    price: Option<iftb_core::Price>,
+    stop_price: Option<iftb_core::Price>,
     reduce_only: bool,
     client_id: Option<String>,
     leverage: Option<u32>,
@@ -220,9 +220,12 @@ fn order_args(v: &JsValue) -> JsResult<OrderArgs> {
             ValidationError::InvalidSymbol,
         )?)?,
         side: convert::string(&get(o, "side"), ValidationError::InvalidSide)?.parse()?,
-        amount: iftb_core::num::positive_amount(convert::decimal("amount", &get(o, "amount"))?)?,
-        price: convert::opt_decimal("price", &get(o, "price"))?,
-        stop_price: convert::opt_decimal("stopPrice", &get(o, "stopPrice"))?,
+        amount: iftb_core::Quantity(iftb_core::num::positive_amount(convert::decimal(
+            "amount",
+            &get(o, "amount"),
+        )?)?),
+        price: convert::opt_price("price", &get(o, "price"))?,
+        stop_price: convert::opt_price("stopPrice", &get(o, "stopPrice"))?,
         reduce_only: get(o, "reduceOnly").as_bool().unwrap_or(false),
         client_id: convert::opt_string(&get(o, "clientOrderId"), ValidationError::InvalidOrderId)?,
         leverage: convert::leverage(&get(o, "leverage"), MAX_LEVERAGE)?,
@@ -417,7 +420,7 @@ impl LiveExecutor {
             } else {
                 "takeProfit"
             };
-            Ok((s, convert::opt_decimal(field, price)?))
+            Ok((s, convert::opt_price(field, price)?))
         });
         let (sym, level) = match args {
             Ok(a) => a,

@@ -4,10 +4,11 @@ use crate::convert::{self, get};
 use crate::error::{Error, JsResult};
 use crate::host;
 use crate::paper_trader::{js_clock, promise};
+use iftb_core::settings::SettingsPatch;
 use iftb_core::{
-    complete_now, parse_dotenv, Action, Decimal, DecisionAction, EntryType, ExecutionRequest,
-    LogLevel, LogRecord, MarketRules, PaperVenue, Snapshot, Symbol, SymbolRules, TradingDecision,
-    TradingSettings, ValidationError, MAX_LEVERAGE,
+    complete_now, Action, Decimal, DecisionAction, EntryType, ExecutionRequest, LogLevel,
+    LogRecord, MarketRules, Money, PaperVenue, Quantity, Snapshot, Subscription, Symbol,
+    SymbolRules, TradingDecision, TradingSettings, ValidationError, MAX_LEVERAGE,
 };
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -20,31 +21,6 @@ type LiveCore = iftb_core::OrderExecutor<crate::live_executor::Client>;
 enum Mode {
     Paper(Box<Core>),
     Live(Rc<LiveCore>),
-}
-
-/// Event names a listener can subscribe to (plus `"*"` for all and `"log"` for log records).
-const EVENT_TYPES: &[&str] = &[
-    "orderAccepted",
-    "orderFilled",
-    "orderCancelled",
-    "orderFailed",
-    "positionOpened",
-    "positionIncreased",
-    "positionReduced",
-    "positionClosed",
-    "positionLiquidated",
-    "stopLossTriggered",
-    "takeProfitTriggered",
-];
-
-/// Short aliases: `on("fill")` is `on("orderFilled")`, `on("liquidation")` is
-/// `on("positionLiquidated")`.
-fn canonical(t: &str) -> &str {
-    match t {
-        "fill" => "orderFilled",
-        "liquidation" => "positionLiquidated",
-        other => other,
-    }
 }
 
 enum Logger {
@@ -61,42 +37,31 @@ struct Extras {
     state_path: Option<String>,
 }
 
-fn settings_from(options: &JsValue, mut s: TradingSettings) -> JsResult<TradingSettings> {
+/// The settings an options object gives (conversion only; precedence and checks are the
+/// core's: `SettingsPatch::apply`, `TradingSettings::resolve`).
+fn settings_patch(options: &JsValue) -> JsResult<SettingsPatch> {
+    let mut p = SettingsPatch::default();
     if options.is_undefined() || options.is_null() {
-        s.validate()?;
-        return Ok(s);
+        return Ok(p);
     }
     let o = convert::object(options, "options")?;
     let paper = get(o, "paperMode");
     if let Some(b) = paper.as_bool() {
-        s.paper_trading = b;
+        p.paper_trading = Some(b);
     } else if !paper.is_undefined() && !paper.is_null() {
         return Err(
             ValidationError::InvalidConfig("paperMode must be true or false".into()).into(),
         );
     }
-    let dec = |key: &'static str| convert::opt_decimal(key, &get(o, key));
-    if let Some(v) = dec("initialBalance")? {
-        s.initial_balance = v;
-    }
-    if let Some(v) = dec("makerFee")? {
-        s.maker_fee = v;
-    }
-    if let Some(v) = dec("takerFee")? {
-        s.taker_fee = v;
-    }
-    if let Some(v) = dec("slippage")? {
-        s.slippage = v;
-    }
-    if let Some(v) = dec("maxPositionSize")? {
-        s.max_position_size = v;
-    }
-    if let Some(v) = dec("maxDailyLoss")? {
-        s.max_daily_loss = Some(v);
-    }
-    if let Some(v) = dec("maxDrawdown")? {
-        s.max_drawdown = Some(v);
-    }
+    let rate = |key: &'static str| convert::opt_rate(key, &get(o, key));
+    p.initial_balance =
+        convert::opt_decimal("initialBalance", &get(o, "initialBalance"))?.map(Money);
+    p.maker_fee = rate("makerFee")?;
+    p.taker_fee = rate("takerFee")?;
+    p.slippage = rate("slippage")?;
+    p.max_position_size = rate("maxPositionSize")?;
+    p.max_daily_loss = rate("maxDailyLoss")?;
+    p.max_drawdown = rate("maxDrawdown")?;
     let lev = |key: &str| {
         convert::leverage(&get(o, key), MAX_LEVERAGE).map_err(|_| {
             ValidationError::InvalidConfig(format!(
@@ -104,14 +69,13 @@ fn settings_from(options: &JsValue, mut s: TradingSettings) -> JsResult<TradingS
             ))
         })
     };
-    if let Some(v) = lev("maxLeverage")? {
-        s.max_leverage = v;
-    }
-    if let Some(v) = lev("defaultLeverage")? {
-        s.default_leverage = v;
-    }
-    s.validate()?;
-    Ok(s)
+    p.max_leverage = lev("maxLeverage")?;
+    p.default_leverage = lev("defaultLeverage")?;
+    p.log_level = get(o, "logLevel").as_string();
+    p.state_path = convert::opt_string(&get(o, "statePath"), |v| {
+        ValidationError::InvalidConfig(format!("statePath must be a string, got {v}"))
+    })?;
+    Ok(p)
 }
 
 fn extras_from(options: &JsValue) -> JsResult<Extras> {
@@ -204,8 +168,8 @@ fn entry_type(o: &JsValue) -> JsResult<EntryType> {
     )
 }
 
-fn opt_dec_field(o: &JsValue, key: &'static str) -> JsResult<Option<Decimal>> {
-    convert::opt_decimal(key, &get(o, key))
+fn opt_dec_field<T: From<Decimal>>(o: &JsValue, key: &'static str) -> JsResult<Option<T>> {
+    Ok(convert::opt_decimal(key, &get(o, key))?.map(T::from))
 }
 
 fn execution_request(v: &JsValue) -> JsResult<ExecutionRequest> {
@@ -224,7 +188,7 @@ fn execution_request(v: &JsValue) -> JsResult<ExecutionRequest> {
     Ok(ExecutionRequest {
         action,
         symbol: convert::string(&get(o, "symbol"), ValidationError::InvalidSymbol)?,
-        amount: convert::decimal("amount", &amount)?,
+        amount: Quantity(convert::decimal("amount", &amount)?),
         entry_price: opt_dec_field(o, "entryPrice")?,
         stop_loss: opt_dec_field(o, "stopLoss")?,
         take_profit: opt_dec_field(o, "takeProfit")?,
@@ -274,7 +238,7 @@ pub fn convert_decision_to_request(
 ) -> JsResult<JsValue> {
     let d = trading_decision(&decision)?;
     let o = convert::object(&options, "options")?;
-    let amount = convert::decimal("amount", &get(o, "amount"))?;
+    let amount = Quantity(convert::decimal("amount", &get(o, "amount"))?);
     let order_type = entry_type(o)?;
     let req = iftb_core::convert_decision_to_request(&d, amount, order_type)?;
     convert::to_js(&req)
@@ -292,7 +256,7 @@ pub fn convert_decision_to_request(
 pub struct OrderExecutor {
     mode: Mode,
     logger: Rc<Logger>,
-    listeners: Vec<(String, js_sys::Function)>,
+    listeners: Vec<(Subscription, js_sys::Function)>,
     dispatched_seq: u64,
     state_path: Option<String>,
 }
@@ -330,7 +294,7 @@ impl OrderExecutor {
         }
         let client = crate::live_executor::client_from(options)?;
         // Loss limits start from the first equity the exchange reports (0 = not known yet).
-        let core = LiveCore::new(client, settings, x.rules, js_clock(), Decimal::ZERO)?;
+        let core = LiveCore::new(client, settings, x.rules, js_clock(), Money::ZERO)?;
         core.set_log_level(x.log_level);
         Ok(Self {
             mode: Mode::Live(Rc::new(core)),
@@ -364,7 +328,7 @@ impl OrderExecutor {
         let log_listeners: Vec<js_sys::Function> = self
             .listeners
             .iter()
-            .filter(|(t, _)| t == "log")
+            .filter(|(t, _)| *t == Subscription::Log)
             .map(|(_, f)| f.clone())
             .collect();
         Some(crate::live_executor::promise_of(Box::pin(async move {
@@ -418,16 +382,16 @@ impl OrderExecutor {
         for rec in &logs {
             emit_log(&self.logger, rec);
             for (t, f) in &self.listeners {
-                if t == "log" {
+                if *t == Subscription::Log {
                     calls.push((f.clone(), convert::to_js(rec)?));
                 }
             }
         }
         for ev in &events {
             let js = convert::to_js(ev)?;
-            let ty = get(&js, "type").as_string().unwrap_or_default();
+            let ty = ev.event.type_name();
             for (t, f) in &self.listeners {
-                if t == "*" || *t == ty {
+                if t.wants(ty) {
                     calls.push((f.clone(), js.clone()));
                 }
             }
@@ -525,7 +489,9 @@ impl OrderExecutor {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "OrderExecutorOptions")] options: JsValue,
     ) -> JsResult<OrderExecutor> {
-        let settings = settings_from(&options, TradingSettings::default())?;
+        let patch = settings_patch(&options)?;
+        let mut settings = TradingSettings::default();
+        patch.apply(&mut settings)?;
         let x = extras_from(&options)?;
         if !settings.paper_trading {
             return Self::build_live(settings, x, &options);
@@ -539,7 +505,7 @@ impl OrderExecutor {
             .transpose()?;
         let restored = snap.is_some();
         let me = Self::build(settings, x, snap)?;
-        if restored && has_settings(&options) {
+        if restored && (patch.has_settings() || !get(&options, "marketRules").is_undefined()) {
             me.warn(
                 "config",
                 "statePath: restored the saved account; the settings in these options were not applied (the saved ones were). Delete the state file to start over with new settings.".into(),
@@ -558,45 +524,23 @@ impl OrderExecutor {
         #[wasm_bindgen(unchecked_param_type = "OrderExecutorOptions & { envPath?: string }")]
         overrides: JsValue,
     ) -> JsResult<OrderExecutor> {
-        let mut s = TradingSettings::default();
-        let mut vars: Vec<(String, String)> = Vec::new();
-        let mut ignored = Vec::new();
+        let patch = settings_patch(&overrides)?;
+        let (mut dotenv, mut env) = (None, Vec::new());
         if host::is_node() {
             let path = get(&overrides, "envPath")
                 .as_string()
                 .unwrap_or_else(|| ".env".into());
-            if let Some(text) = host::read_file(&path)? {
-                let file = parse_dotenv(&text)?;
-                s.apply_env(file.iter().map(|(k, v)| (k.as_str(), v.as_str())), true)?;
-                vars.extend(file);
-            }
-            let env: Vec<(String, String)> = host::env_vars()
-                .into_iter()
-                .filter(|(k, _)| k.starts_with("IFTB_"))
-                .collect();
-            ignored = s.apply_env(env.iter().map(|(k, v)| (k.as_str(), v.as_str())), false)?;
-            vars.extend(env);
+            dotenv = host::read_file(&path)?;
+            env = host::env_vars();
         }
-        let level = vars
-            .iter()
-            .rev()
-            .find(|(k, _)| k == "IFTB_LOG_LEVEL")
-            .map(|(_, v)| v.clone());
-        let state_path = vars
-            .iter()
-            .rev()
-            .find(|(k, _)| k == "IFTB_STATE_PATH")
-            .map(|(_, v)| v.clone());
-        let settings = settings_from(&overrides, s)?;
+        // Precedence (defaults < .env < process.env < overrides) is the core's.
+        let r = TradingSettings::resolve(dotenv.as_deref(), &env, &patch)?;
+        let (settings, ignored) = (r.settings, r.ignored);
         let mut x = extras_from(&overrides)?;
-        if get(&overrides, "logLevel").is_undefined() {
-            if let Some(l) = level {
-                x.log_level = l.parse()?;
-            }
+        if let Some(l) = r.log_level {
+            x.log_level = l.parse()?;
         }
-        if x.state_path.is_none() {
-            x.state_path = state_path;
-        }
+        x.state_path = r.state_path;
         let snap = match &x.state_path {
             Some(p) => host::read_file(p)?
                 .map(|t| parse_snapshot_text(&t))
@@ -676,7 +620,7 @@ impl OrderExecutor {
         #[wasm_bindgen(unchecked_param_type = "DecimalInput")] price: JsValue,
     ) -> JsResult<JsValue> {
         let symbol = convert::str_arg(&symbol, ValidationError::InvalidSymbol)?;
-        let price = convert::decimal("price", &price)?;
+        let price = convert::price("price", &price)?;
         if let Mode::Live(c) = &self.mode {
             // Live: the exchange triggers fills and SL/TP; the price is kept as the mark.
             let events = iftb_core::ExecutionVenue::update_price(c.venue(), &symbol, price)?;
@@ -688,7 +632,7 @@ impl OrderExecutor {
 
     fn protection(&mut self, symbol: &JsValue, price: &JsValue, stop: bool) -> JsResult<JsValue> {
         let symbol = convert::str_arg(symbol, ValidationError::InvalidSymbol)?;
-        let price = convert::decimal(if stop { "stopLoss" } else { "takeProfit" }, price)?;
+        let price = convert::price(if stop { "stopLoss" } else { "takeProfit" }, price)?;
         let sym = symbol.clone();
         if let Some(p) = self.live_call(|c| async move {
             if stop {
@@ -814,22 +758,15 @@ impl OrderExecutor {
     /// `"positionLiquidated"`/`"liquidation"`, `"stopLossTriggered"`, ..., `"*"` for all,
     /// `"log"` for log records). Listeners run just after the call that caused the event.
     pub fn on(&mut self, event: &str, listener: js_sys::Function) -> JsResult<()> {
-        let t = canonical(event);
-        if t != "*" && t != "log" && !EVENT_TYPES.contains(&t) {
-            return Err(ValidationError::InvalidArgument(format!(
-                "unknown event {event:?}; one of {}, fill, liquidation, log, *",
-                EVENT_TYPES.join(", ")
-            ))
-            .into());
-        }
-        self.listeners.push((t.to_owned(), listener));
+        self.listeners.push((Subscription::parse(event)?, listener));
         Ok(())
     }
 
     /// Remove a listener added with `on`.
     pub fn off(&mut self, event: &str, listener: &js_sys::Function) {
-        let t = canonical(event);
-        self.listeners.retain(|(k, f)| !(k == t && f == listener));
+        if let Ok(t) = Subscription::parse(event) {
+            self.listeners.retain(|(k, f)| !(*k == t && f == listener));
+        }
     }
 
     /// Open positions.
@@ -956,49 +893,17 @@ impl OrderExecutor {
 }
 
 fn parse_snapshot_text(text: &str) -> JsResult<Snapshot> {
-    let v = js_sys::JSON::parse(text).map_err(|_| {
-        Error::from(ValidationError::InvalidSnapshot(
-            "the state file is not valid JSON (truncated or corrupt)".into(),
-        ))
-    })?;
-    parse_snapshot(&v)
+    Ok(Snapshot::from_json(text)?)
 }
 
-fn has_settings(options: &JsValue) -> bool {
-    [
-        "initialBalance",
-        "makerFee",
-        "takerFee",
-        "slippage",
-        "defaultLeverage",
-        "maxPositionSize",
-        "maxLeverage",
-        "maxDailyLoss",
-        "maxDrawdown",
-        "marketRules",
-    ]
-    .iter()
-    .any(|k| !get(options, k).is_undefined())
-}
-
-/// Top-level fields of a snapshot; anything else means it is not one of ours.
-const SNAPSHOT_FIELDS: &[&str] = &["kind", "version", "settings", "rules", "paper", "executor"];
-
+/// A snapshot object: its JSON text, read and checked by the core.
 fn parse_snapshot(v: &JsValue) -> JsResult<Snapshot> {
-    if !v.is_object() || v.is_null() || js_sys::Array::is_array(v) {
+    if !v.is_object() || v.is_null() || convert::is_array(v, "the snapshot")? {
         return Err(ValidationError::InvalidSnapshot(
             "a snapshot must be an object as returned by snapshot()".into(),
         )
         .into());
     }
-    for key in js_sys::Object::keys(&js_sys::Object::from(v.clone())).iter() {
-        let k = key.as_string().unwrap_or_default();
-        if !SNAPSHOT_FIELDS.contains(&k.as_str()) {
-            return Err(ValidationError::InvalidSnapshot(format!("unknown field `{k}`")).into());
-        }
-    }
-    serde_wasm_bindgen::from_value::<Snapshot>(v.clone()).map_err(|e| {
-        let msg = e.to_string();
-        ValidationError::InvalidSnapshot(msg.trim_start_matches("Error: ").to_owned()).into()
-    })
+    let text = js_sys::JSON::stringify(v).map_err(|e| convert::thrown("the snapshot", &e))?;
+    parse_snapshot_text(&String::from(text))
 }

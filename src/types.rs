@@ -8,7 +8,9 @@ const TS: &str = r#"
 export type DecimalInput = number | string;
 export type Side = "buy" | "sell";
 export type OrderType = "market" | "limit" | "stop_loss" | "take_profit";
-export type OrderStatus = "pending" | "filled" | "cancelled" | "failed";
+export type OrderStatus = "pending" | "triggered" | "partially_filled" | "filled" | "cancelled" | "expired" | "failed";
+export type RejectReason = "INSUFFICIENT_FUNDS" | "WOULD_TRIGGER_IMMEDIATELY" | "REDUCE_ONLY_REJECTED"
+  | "POST_ONLY_WOULD_TAKE" | "FILL_OR_KILL_NOT_FILLED" | "DUPLICATE_ORDER";
 export type PositionSide = "long" | "short";
 export type ErrorCode =
   | "INVALID_CONFIG" | "INVALID_NUMBER" | "INVALID_AMOUNT" | "INVALID_PRICE" | "MISSING_PRICE"
@@ -79,6 +81,8 @@ export interface Order {
   price: number | null; stopPrice: number | null; status: OrderStatus;
   filledPrice: number | null; filledAmount: number | null; fee: number | null;
   timestamp: number; exchangeOrderId: string | null; errorMessage: string | null;
+  /** Why a failed order was refused (failed orders only). */
+  rejectReason?: RejectReason;
   leverage: number; reduceOnly: boolean; closePosition: boolean; reserved: number;
   exact: { amount: string; price: string | null; stopPrice: string | null; filledPrice: string | null;
            filledAmount: string | null; fee: string | null; reserved: string };

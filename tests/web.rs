@@ -151,3 +151,8 @@ async fn executor_snapshot_round_trips_in_this_runtime() {
         Some("SNAPSHOT_INVALID")
     );
 }
+
+#[wasm_bindgen_test]
+fn the_fast_order_builder_has_the_core_order_shape() {
+    assert!(iftb_executor::order_io::shape_matches_core());
+}

@@ -2,7 +2,7 @@
 //! `TradingDecision` and `convert_decision_to_request`).
 
 use crate::error::ValidationError;
-use rust_decimal::Decimal;
+use crate::money::{Price, Quantity, Rate};
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
@@ -75,13 +75,13 @@ pub struct ExecutionRequest {
     /// Trading pair text.
     pub symbol: String,
     /// Quantity in base currency.
-    pub amount: Decimal,
+    pub amount: Quantity,
     /// Limit price, or the current market price for a market order (last mark when `None`).
-    pub entry_price: Option<Decimal>,
+    pub entry_price: Option<Price>,
     /// Stop-loss level to attach.
-    pub stop_loss: Option<Decimal>,
+    pub stop_loss: Option<Price>,
     /// Take-profit level to attach.
-    pub take_profit: Option<Decimal>,
+    pub take_profit: Option<Price>,
     /// Leverage; the configured default when `None`.
     pub leverage: Option<u32>,
     /// market / limit.
@@ -128,15 +128,15 @@ pub struct TradingDecision {
     /// Trading pair text.
     pub symbol: String,
     /// 0..1.
-    pub confidence: Option<Decimal>,
+    pub confidence: Option<Rate>,
     /// Fraction of the balance to commit (0..1).
-    pub position_size: Option<Decimal>,
+    pub position_size: Option<Rate>,
     /// Intended entry.
-    pub entry_price: Option<Decimal>,
+    pub entry_price: Option<Price>,
     /// Stop-loss level.
-    pub stop_loss: Option<Decimal>,
+    pub stop_loss: Option<Price>,
     /// Take-profit level.
-    pub take_profit: Option<Decimal>,
+    pub take_profit: Option<Price>,
     /// Leverage.
     pub leverage: Option<u32>,
     /// Vetoed by a risk layer.
@@ -151,7 +151,7 @@ pub struct TradingDecision {
 /// `INVALID_REQUEST` for HOLD or vetoed decisions (they must not be executed).
 pub fn convert_decision_to_request(
     decision: &TradingDecision,
-    amount: Decimal,
+    amount: Quantity,
     order_type: EntryType,
 ) -> Result<ExecutionRequest, ValidationError> {
     let action = match decision.action {
@@ -190,16 +190,17 @@ pub fn convert_decision_to_request(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rust_decimal::Decimal;
 
     fn decision(action: DecisionAction, vetoed: bool) -> TradingDecision {
         TradingDecision {
             action,
             symbol: "BTC/USDT".into(),
-            confidence: Some(Decimal::new(8, 1)),
-            position_size: Some(Decimal::new(1, 1)),
-            entry_price: Some(Decimal::new(50_000, 0)),
-            stop_loss: Some(Decimal::new(48_000, 0)),
-            take_profit: Some(Decimal::new(55_000, 0)),
+            confidence: Some(Rate(Decimal::new(8, 1))),
+            position_size: Some(Rate(Decimal::new(1, 1))),
+            entry_price: Some(Price(Decimal::new(50_000, 0))),
+            stop_loss: Some(Price(Decimal::new(48_000, 0))),
+            take_profit: Some(Price(Decimal::new(55_000, 0))),
             leverage: Some(2),
             vetoed,
             reason: Some("signal".into()),
@@ -210,22 +211,22 @@ mod tests {
     fn converts_actionable_decisions_only() {
         let r = convert_decision_to_request(
             &decision(DecisionAction::Long, false),
-            Decimal::ONE,
+            Quantity(Decimal::ONE),
             EntryType::Market,
         )
         .unwrap();
         assert_eq!(r.action, Action::Long);
-        assert_eq!(r.stop_loss, Some(Decimal::new(48_000, 0)));
+        assert_eq!(r.stop_loss, Some(Price(Decimal::new(48_000, 0))));
         assert_eq!(r.leverage, Some(2));
         assert!(convert_decision_to_request(
             &decision(DecisionAction::Hold, false),
-            Decimal::ONE,
+            Quantity(Decimal::ONE),
             EntryType::Market
         )
         .is_err());
         assert!(convert_decision_to_request(
             &decision(DecisionAction::Short, true),
-            Decimal::ONE,
+            Quantity(Decimal::ONE),
             EntryType::Market
         )
         .is_err());

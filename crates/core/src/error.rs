@@ -380,66 +380,196 @@ pub enum EngineError {
     Internal(&'static str),
 }
 
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $v:ident = $s:literal,)*) => {
+        /// Every error code the package throws (`Error.code` in JS), defined once; the
+        /// TypeScript `ErrorCode` union is tested against [`ErrorCode::ALL`].
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $($(#[$doc])* $v,)*
+        }
+        impl ErrorCode {
+            /// Every code, in definition order.
+            pub const ALL: &'static [ErrorCode] = &[$(Self::$v,)*];
+            /// The code text (SCREAMING_SNAKE_CASE).
+            #[must_use]
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$v => $s,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// A configuration value is out of range.
+    InvalidConfig = "INVALID_CONFIG",
+    /// Not a finite decimal number.
+    InvalidNumber = "INVALID_NUMBER",
+    /// Amount ≤ 0.
+    InvalidAmount = "INVALID_AMOUNT",
+    /// Price ≤ 0.
+    InvalidPrice = "INVALID_PRICE",
+    /// A limit order without a price.
+    MissingPrice = "MISSING_PRICE",
+    /// A stop order without a stop price.
+    MissingStopPrice = "MISSING_STOP_PRICE",
+    /// Side not buy/sell.
+    InvalidSide = "INVALID_SIDE",
+    /// Unknown order type.
+    InvalidOrderType = "INVALID_ORDER_TYPE",
+    /// Malformed symbol.
+    InvalidSymbol = "INVALID_SYMBOL",
+    /// Leverage out of range.
+    InvalidLeverage = "INVALID_LEVERAGE",
+    /// Order id empty or too long.
+    InvalidOrderId = "INVALID_ORDER_ID",
+    /// An argument of the wrong shape, or one whose reading threw.
+    InvalidArgument = "INVALID_ARGUMENT",
+    /// An order id that exists already.
+    DuplicateOrderId = "DUPLICATE_ORDER_ID",
+    /// No such order.
+    OrderNotFound = "ORDER_NOT_FOUND",
+    /// The order is not open any more.
+    OrderNotCancellable = "ORDER_NOT_CANCELLABLE",
+    /// A status change the lifecycle table forbids.
+    InvalidTransition = "INVALID_TRANSITION",
+    /// No open position.
+    NoPosition = "NO_POSITION",
+    /// Leverage change while a position is open.
+    LeverageLocked = "LEVERAGE_LOCKED",
+    /// No price known.
+    NoPrice = "NO_PRICE",
+    /// Arithmetic overflow.
+    ArithmeticOverflow = "ARITHMETIC_OVERFLOW",
+    /// A bug.
+    Internal = "INTERNAL",
+    /// Stop-loss on the wrong side.
+    InvalidStopLoss = "INVALID_STOP_LOSS",
+    /// Take-profit on the wrong side.
+    InvalidTakeProfit = "INVALID_TAKE_PROFIT",
+    /// Below the minimum quantity.
+    AmountBelowMinimum = "AMOUNT_BELOW_MINIMUM",
+    /// Above the maximum quantity.
+    AmountAboveMaximum = "AMOUNT_ABOVE_MAXIMUM",
+    /// Not a multiple of the step.
+    InvalidStepSize = "INVALID_STEP_SIZE",
+    /// Not a multiple of the tick.
+    InvalidTickSize = "INVALID_TICK_SIZE",
+    /// Below the minimum notional.
+    NotionalBelowMinimum = "NOTIONAL_BELOW_MINIMUM",
+    /// A snapshot that cannot be restored.
+    SnapshotInvalid = "SNAPSHOT_INVALID",
+    /// A request that cannot be executed.
+    InvalidRequest = "INVALID_REQUEST",
+    /// Leverage above the maximum.
+    LeverageExceeded = "LEVERAGE_EXCEEDED",
+    /// Position size above the maximum.
+    PositionSizeExceeded = "POSITION_SIZE_EXCEEDED",
+    /// A loss limit tripped.
+    LossLimitReached = "LOSS_LIMIT_REACHED",
+    /// A file could not be read or written (Node).
+    IoError = "IO_ERROR",
+    /// Not supported here (this host, this mode).
+    NotSupported = "NOT_SUPPORTED",
+    /// A paper-mode method called in live mode.
+    NotAvailableInLiveMode = "NOT_AVAILABLE_IN_LIVE_MODE",
+    /// Price outside PRICE_FILTER.
+    PriceOutOfRange = "PRICE_OUT_OF_RANGE",
+    /// Price outside PERCENT_PRICE.
+    PriceOutsideBand = "PRICE_OUTSIDE_BAND",
+    /// Above the maximum notional.
+    NotionalAboveMaximum = "NOTIONAL_ABOVE_MAXIMUM",
+    /// No answer from the exchange.
+    NetworkError = "NETWORK_ERROR",
+    /// A placement whose outcome is unknown.
+    ExecutionStatusUnknown = "EXECUTION_STATUS_UNKNOWN",
+    /// Rate limited.
+    RateLimited = "RATE_LIMITED",
+    /// IP banned.
+    IpBanned = "IP_BANNED",
+    /// Not enough balance or margin.
+    InsufficientFunds = "INSUFFICIENT_FUNDS",
+    /// The exchange rejected the order.
+    InvalidOrder = "INVALID_ORDER",
+    /// Bad key or signature.
+    AuthenticationFailed = "AUTHENTICATION_FAILED",
+    /// Timestamp outside recvWindow.
+    InvalidTimestamp = "INVALID_TIMESTAMP",
+    /// Another exchange error.
+    ExchangeError = "EXCHANGE_ERROR",
+    /// An answer that could not be understood.
+    BadResponse = "BAD_RESPONSE",
+}
+
 impl EngineError {
     /// Stable machine-readable code (SCREAMING_SNAKE_CASE), part of the public API.
     #[must_use]
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    /// The code as an [`ErrorCode`].
+    #[must_use]
+    pub fn error_code(&self) -> ErrorCode {
+        use ErrorCode as C;
         match self {
             Self::Validation(e) => match e {
-                ValidationError::InvalidConfig(_) => "INVALID_CONFIG",
-                ValidationError::InvalidNumber { .. } => "INVALID_NUMBER",
-                ValidationError::InvalidAmount(_) => "INVALID_AMOUNT",
-                ValidationError::InvalidPrice { .. } => "INVALID_PRICE",
-                ValidationError::MissingPrice => "MISSING_PRICE",
-                ValidationError::MissingStopPrice(_) => "MISSING_STOP_PRICE",
-                ValidationError::InvalidSide(_) => "INVALID_SIDE",
-                ValidationError::InvalidOrderType(_) => "INVALID_ORDER_TYPE",
-                ValidationError::InvalidSymbol(_) => "INVALID_SYMBOL",
-                ValidationError::InvalidLeverage { .. } => "INVALID_LEVERAGE",
-                ValidationError::InvalidOrderId(_) => "INVALID_ORDER_ID",
-                ValidationError::InvalidArgument(_) => "INVALID_ARGUMENT",
-                ValidationError::InvalidStopLoss { .. } => "INVALID_STOP_LOSS",
-                ValidationError::InvalidTakeProfit { .. } => "INVALID_TAKE_PROFIT",
-                ValidationError::AmountBelowMinimum { .. } => "AMOUNT_BELOW_MINIMUM",
-                ValidationError::AmountAboveMaximum { .. } => "AMOUNT_ABOVE_MAXIMUM",
-                ValidationError::InvalidStepSize { .. } => "INVALID_STEP_SIZE",
-                ValidationError::InvalidTickSize { .. } => "INVALID_TICK_SIZE",
-                ValidationError::NotionalBelowMinimum { .. } => "NOTIONAL_BELOW_MINIMUM",
-                ValidationError::PriceOutOfRange { .. } => "PRICE_OUT_OF_RANGE",
-                ValidationError::PriceOutsideBand { .. } => "PRICE_OUTSIDE_BAND",
-                ValidationError::NotionalAboveMaximum { .. } => "NOTIONAL_ABOVE_MAXIMUM",
-                ValidationError::InvalidSnapshot(_) => "SNAPSHOT_INVALID",
-                ValidationError::InvalidRequest(_) => "INVALID_REQUEST",
+                ValidationError::InvalidConfig(_) => C::InvalidConfig,
+                ValidationError::InvalidNumber { .. } => C::InvalidNumber,
+                ValidationError::InvalidAmount(_) => C::InvalidAmount,
+                ValidationError::InvalidPrice { .. } => C::InvalidPrice,
+                ValidationError::MissingPrice => C::MissingPrice,
+                ValidationError::MissingStopPrice(_) => C::MissingStopPrice,
+                ValidationError::InvalidSide(_) => C::InvalidSide,
+                ValidationError::InvalidOrderType(_) => C::InvalidOrderType,
+                ValidationError::InvalidSymbol(_) => C::InvalidSymbol,
+                ValidationError::InvalidLeverage { .. } => C::InvalidLeverage,
+                ValidationError::InvalidOrderId(_) => C::InvalidOrderId,
+                ValidationError::InvalidArgument(_) => C::InvalidArgument,
+                ValidationError::InvalidStopLoss { .. } => C::InvalidStopLoss,
+                ValidationError::InvalidTakeProfit { .. } => C::InvalidTakeProfit,
+                ValidationError::AmountBelowMinimum { .. } => C::AmountBelowMinimum,
+                ValidationError::AmountAboveMaximum { .. } => C::AmountAboveMaximum,
+                ValidationError::InvalidStepSize { .. } => C::InvalidStepSize,
+                ValidationError::InvalidTickSize { .. } => C::InvalidTickSize,
+                ValidationError::NotionalBelowMinimum { .. } => C::NotionalBelowMinimum,
+                ValidationError::PriceOutOfRange { .. } => C::PriceOutOfRange,
+                ValidationError::PriceOutsideBand { .. } => C::PriceOutsideBand,
+                ValidationError::NotionalAboveMaximum { .. } => C::NotionalAboveMaximum,
+                ValidationError::InvalidSnapshot(_) => C::SnapshotInvalid,
+                ValidationError::InvalidRequest(_) => C::InvalidRequest,
             },
             Self::Order(e) => match e {
-                OrderError::DuplicateOrderId(_) => "DUPLICATE_ORDER_ID",
-                OrderError::OrderNotFound(_) => "ORDER_NOT_FOUND",
-                OrderError::NotCancellable { .. } => "ORDER_NOT_CANCELLABLE",
-                OrderError::InvalidTransition { .. } => "INVALID_TRANSITION",
-                OrderError::NoPosition(_) => "NO_POSITION",
-                OrderError::LeverageLocked { .. } => "LEVERAGE_LOCKED",
-                OrderError::NoPrice(_) => "NO_PRICE",
+                OrderError::DuplicateOrderId(_) => C::DuplicateOrderId,
+                OrderError::OrderNotFound(_) => C::OrderNotFound,
+                OrderError::NotCancellable { .. } => C::OrderNotCancellable,
+                OrderError::InvalidTransition { .. } => C::InvalidTransition,
+                OrderError::NoPosition(_) => C::NoPosition,
+                OrderError::LeverageLocked { .. } => C::LeverageLocked,
+                OrderError::NoPrice(_) => C::NoPrice,
             },
             Self::Risk(e) => match e {
-                RiskError::LeverageExceeded { .. } => "LEVERAGE_EXCEEDED",
-                RiskError::PositionSizeExceeded { .. } => "POSITION_SIZE_EXCEEDED",
-                RiskError::LossLimitReached(_) => "LOSS_LIMIT_REACHED",
+                RiskError::LeverageExceeded { .. } => C::LeverageExceeded,
+                RiskError::PositionSizeExceeded { .. } => C::PositionSizeExceeded,
+                RiskError::LossLimitReached(_) => C::LossLimitReached,
             },
             Self::Live(e) => match e {
-                LiveError::Network(_) => "NETWORK_ERROR",
-                LiveError::StatusUnknown { .. } => "EXECUTION_STATUS_UNKNOWN",
-                LiveError::RateLimited { .. } => "RATE_LIMITED",
-                LiveError::IpBanned { .. } => "IP_BANNED",
-                LiveError::InsufficientFunds(_) => "INSUFFICIENT_FUNDS",
-                LiveError::InvalidOrder(_) => "INVALID_ORDER",
-                LiveError::OrderNotFound(_) => "ORDER_NOT_FOUND",
-                LiveError::Authentication(_) => "AUTHENTICATION_FAILED",
-                LiveError::Timestamp(_) => "INVALID_TIMESTAMP",
-                LiveError::Exchange(_) => "EXCHANGE_ERROR",
-                LiveError::BadResponse(_) => "BAD_RESPONSE",
+                LiveError::Network(_) => C::NetworkError,
+                LiveError::StatusUnknown { .. } => C::ExecutionStatusUnknown,
+                LiveError::RateLimited { .. } => C::RateLimited,
+                LiveError::IpBanned { .. } => C::IpBanned,
+                LiveError::InsufficientFunds(_) => C::InsufficientFunds,
+                LiveError::InvalidOrder(_) => C::InvalidOrder,
+                LiveError::OrderNotFound(_) => C::OrderNotFound,
+                LiveError::Authentication(_) => C::AuthenticationFailed,
+                LiveError::Timestamp(_) => C::InvalidTimestamp,
+                LiveError::Exchange(_) => C::ExchangeError,
+                LiveError::BadResponse(_) => C::BadResponse,
             },
-            Self::Overflow(_) => "ARITHMETIC_OVERFLOW",
-            Self::Internal(_) => "INTERNAL",
+            Self::Overflow(_) => C::ArithmeticOverflow,
+            Self::Internal(_) => C::Internal,
         }
     }
 

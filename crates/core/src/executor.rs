@@ -4,13 +4,15 @@
 use crate::decision::{Action, EntryType, ExecutionRequest};
 use crate::error::{EngineError, OrderError, Result, RiskError, ValidationError};
 use crate::events::{EngineEvent, EventRecord};
+use crate::ledger::trigger::protection_error;
+use crate::ledger::{Direction, Isolated, MarginModel, Trigger};
+use crate::money::{Money, Price, Quantity, Rate};
 use crate::num;
-use crate::order::{Order, OrderRequest, OrderStatus};
-use crate::paper::protection_error;
+use crate::order::{closing_order, Order, OrderRequest, OrderStatus};
 use crate::position::{AccountState, PositionState};
 use crate::rules::MarketRules;
 use crate::settings::TradingSettings;
-use crate::types::{OrderType, PositionSide, Side, Symbol};
+use crate::types::{OrderType, PositionSide, Symbol};
 use crate::venue::ExecutionVenue;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -70,24 +72,24 @@ pub struct LogRecord {
 
 /// Loss-limit bookkeeping.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RiskState {
     /// UTC day number (ms / 86.4M) the daily figures belong to.
     pub day: u64,
     /// Equity at the start of that day (or at the last reset).
-    pub day_start_equity: Decimal,
+    pub day_start_equity: Money,
     /// Highest equity seen since the last reset.
-    pub peak_equity: Decimal,
+    pub peak_equity: Money,
     /// Why new risk is refused, when it is.
     pub tripped: Option<String>,
 }
 
 /// Executor state that is not the venue's (persisted in snapshots).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExecutorState {
     /// Stop-loss / take-profit to attach when a resting entry order fills.
-    pub pending_protection: BTreeMap<String, (Option<Decimal>, Option<Decimal>)>,
+    pub pending_protection: BTreeMap<String, (Option<Price>, Option<Price>)>,
     /// Loss limits.
     pub risk: RiskState,
 }
@@ -122,25 +124,25 @@ pub struct AccountStatus {
     /// `"paper"` or `"live"`.
     pub mode: &'static str,
     /// Free balance.
-    pub balance: Decimal,
+    pub balance: Money,
     /// Wallet balance (initial − fees + realized).
-    pub wallet_balance: Decimal,
+    pub wallet_balance: Money,
     /// Wallet + unrealized PnL.
-    pub total_equity: Decimal,
+    pub total_equity: Money,
     /// Open positions.
     pub positions_count: usize,
     /// The positions.
     pub positions: Vec<PositionState>,
     /// Unrealized PnL.
-    pub unrealized_pnl: Decimal,
+    pub unrealized_pnl: Money,
     /// Realized PnL.
-    pub realized_pnl: Decimal,
+    pub realized_pnl: Money,
     /// Margin held by positions.
-    pub margin_used: Decimal,
+    pub margin_used: Money,
     /// Held by resting orders.
-    pub reserved: Decimal,
+    pub reserved: Money,
     /// Fees paid.
-    pub fees_paid: Decimal,
+    pub fees_paid: Money,
     /// Pending orders.
     pub open_orders_count: usize,
     /// Why new risk is refused, if it is.
@@ -157,7 +159,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
         settings: TradingSettings,
         rules: MarketRules,
         clock: crate::clock::SharedClock,
-        equity: Decimal,
+        equity: Money,
     ) -> Result<Self> {
         settings.validate()?;
         let day = clock.now_ms() / DAY_MS;
@@ -303,7 +305,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
 
     /// Log the outcome and attach protection. The order has executed by now, so a failure to
     /// attach is logged at error level, never turned into a rejection of the executed order.
-    async fn after_order(&self, order: &Order, sl: Option<Decimal>, tp: Option<Decimal>) {
+    async fn after_order(&self, order: &Order, sl: Option<Price>, tp: Option<Price>) {
         let sym = order.symbol.to_string();
         match order.status {
             OrderStatus::Filled => {
@@ -332,7 +334,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
                     );
                 }
             }
-            OrderStatus::Pending => {
+            OrderStatus::Pending | OrderStatus::Triggered | OrderStatus::PartiallyFilled => {
                 self.log(
                     LogLevel::Info,
                     "order",
@@ -357,11 +359,11 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
                     Some(&sym),
                 );
             }
-            OrderStatus::Cancelled => {
+            OrderStatus::Cancelled | OrderStatus::Expired => {
                 self.log(
                     LogLevel::Info,
                     "order",
-                    "order cancelled".into(),
+                    format!("order {}", order.status.as_str()),
                     Some(&order.id),
                     Some(&sym),
                 );
@@ -369,7 +371,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
         }
     }
 
-    async fn protect(&self, symbol: &str, sl: Option<Decimal>, tp: Option<Decimal>) -> Result<()> {
+    async fn protect(&self, symbol: &str, sl: Option<Price>, tp: Option<Price>) -> Result<()> {
         for (kind, level) in [(OrderType::StopLoss, sl), (OrderType::TakeProfit, tp)] {
             if let Some(level) = level {
                 self.venue.set_protection(symbol, kind, Some(level)).await?;
@@ -387,7 +389,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
 
     async fn plan(&self, req: &ExecutionRequest) -> Result<Plan> {
         let symbol = Symbol::parse(&req.symbol)?;
-        let amount = num::positive_amount(req.amount)?;
+        let amount = Quantity(num::positive_amount(req.amount.0)?);
         let positions = self.venue.positions().await?;
         let position = positions.iter().find(|p| p.symbol == symbol);
         let leverage = req
@@ -413,7 +415,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
             ("takeProfit", req.take_profit),
         ] {
             if let Some(p) = p {
-                num::positive_price(field, p)?;
+                num::positive_price(field, p.0)?;
             }
         }
         let reference = match (req.order_type, req.entry_price) {
@@ -425,30 +427,28 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
                 .ok_or_else(|| OrderError::NoPrice(symbol.to_string()))?,
         };
         let rules = self.rules.get(&symbol).cloned();
+        let order_type = match req.order_type {
+            EntryType::Market => OrderType::Market,
+            EntryType::Limit => OrderType::Limit,
+        };
+        let limit_price = (req.order_type == EntryType::Limit).then_some(reference);
 
         if req.action == Action::Close {
             let p = position.ok_or_else(|| OrderError::NoPosition(symbol.to_string()))?;
             let qty = amount.min(p.amount);
             if let Some(r) = &rules {
                 if qty < p.amount {
-                    r.check_amount(&symbol, qty)?;
+                    r.check_amount(&symbol, qty.0)?;
                 }
                 if req.order_type == EntryType::Limit {
-                    r.check_price(&symbol, "entryPrice", reference)?;
+                    r.check_price(&symbol, "entryPrice", reference.0)?;
                 }
             }
+            let mut order = closing_order(symbol, p.side.closing_side(), qty, p.leverage);
+            order.order_type = order_type;
+            order.price = limit_price;
             return Ok(Plan {
-                order: OrderRequest {
-                    id: None,
-                    symbol: req.symbol.clone(),
-                    side: p.side.closing_side().as_str().into(),
-                    order_type: order_type_str(req.order_type).into(),
-                    amount: qty,
-                    price: (req.order_type == EntryType::Limit).then_some(reference),
-                    stop_price: None,
-                    leverage: Some(p.leverage),
-                    reduce_only: true,
-                },
+                order,
                 current_price: current_price(req),
                 opens: false,
             });
@@ -460,35 +460,26 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
             PositionSide::Short
         };
         let (same, opposite) = match position {
-            Some(p) if p.side == side => (p.amount, Decimal::ZERO),
-            Some(p) => (Decimal::ZERO, p.amount),
-            None => (Decimal::ZERO, Decimal::ZERO),
+            Some(p) if p.side == side => (p.amount, Quantity::ZERO),
+            Some(p) => (Quantity::ZERO, p.amount),
+            None => (Quantity::ZERO, Quantity::ZERO),
         };
-        let opening = (amount - opposite).max(Decimal::ZERO);
+        let opening = (amount - opposite).max(Quantity::ZERO);
+        let opens = !opening.is_zero();
         // Stop-loss / take-profit against the entry, when the request opens exposure (they
-        // belong to the resulting position; a pure reduction ignores them).
-        if let Some(sl) = req.stop_loss.filter(|_| opening > Decimal::ZERO) {
-            let ok = match side {
-                PositionSide::Long => sl < reference,
-                PositionSide::Short => sl > reference,
-            };
-            if !ok {
-                return Err(
-                    protection_error(OrderType::StopLoss, side, sl, "entry", reference).into(),
-                );
+        // belong to the resulting position; a pure reduction ignores them). A level the entry
+        // already reaches is on the wrong side (the ledger's trigger table).
+        for (kind, level) in [
+            (Trigger::StopLoss, req.stop_loss),
+            (Trigger::TakeProfit, req.take_profit),
+        ] {
+            if let Some(level) = level.filter(|_| opens) {
+                if Direction::protecting(kind, side).reached(level, reference) {
+                    return Err(protection_error(kind, side, level, "entry", reference).into());
+                }
             }
         }
-        if let Some(tp) = req.take_profit.filter(|_| opening > Decimal::ZERO) {
-            let ok = match side {
-                PositionSide::Long => tp > reference,
-                PositionSide::Short => tp < reference,
-            };
-            if !ok {
-                return Err(
-                    protection_error(OrderType::TakeProfit, side, tp, "entry", reference).into(),
-                );
-            }
-        }
+        let order_side = side.opening_side();
         // Exchange rules: every filter the exchange applies (paper rejects what live would).
         if let Some(r) = &rules {
             let limit = req.order_type == EntryType::Limit;
@@ -496,15 +487,11 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
                 &symbol,
                 &crate::rules::OrderCheck {
                     is_market: !limit,
-                    side: if req.action == Action::Long {
-                        Side::Buy
-                    } else {
-                        Side::Sell
-                    },
-                    amount,
-                    price: limit.then_some(reference),
+                    side: order_side,
+                    amount: amount.0,
+                    price: limit.then_some(reference.0),
                     stop_price: None,
-                    reference: Some(reference),
+                    reference: Some(reference.0),
                 },
             )
             .map_err(|e| match e {
@@ -521,60 +508,52 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
                 },
                 other => other,
             })?;
-            if let Some(sl) = req.stop_loss.filter(|_| opening > Decimal::ZERO) {
-                r.check_price(&symbol, "stopLoss", sl)?;
-                r.check_price_range(&symbol, "stopLoss", sl)?;
+            if let Some(sl) = req.stop_loss.filter(|_| opens) {
+                r.check_price(&symbol, "stopLoss", sl.0)?;
+                r.check_price_range(&symbol, "stopLoss", sl.0)?;
             }
-            if let Some(tp) = req.take_profit.filter(|_| opening > Decimal::ZERO) {
-                r.check_price(&symbol, "takeProfit", tp)?;
-                r.check_price_range(&symbol, "takeProfit", tp)?;
+            if let Some(tp) = req.take_profit.filter(|_| opens) {
+                r.check_price(&symbol, "takeProfit", tp.0)?;
+                r.check_price_range(&symbol, "takeProfit", tp.0)?;
             }
         }
-        // Risk: only a request that increases exposure is limited.
-        if opening > Decimal::ZERO {
+        // Risk: only a request that increases exposure is limited. The position's margin is
+        // the ledger's initial margin (notional ÷ leverage) of the resulting size at the entry.
+        if opens {
             let tripped = self.state.borrow().risk.tripped.clone();
             if let Some(why) = tripped {
                 return Err(RiskError::LossLimitReached(why).into());
             }
             let account = self.venue.account().await?;
-            let notional = num::mul(same + opening, reference, "notional")?;
-            let margin = num::money(num::div(notional, Decimal::from(leverage), "margin")?);
-            let limit = num::money(num::mul(
-                self.settings.max_position_size,
-                account.equity,
+            let size = same + opening;
+            let notional = num::mul(size.0, reference.0, "notional")?;
+            let margin = Isolated
+                .initial(notional, leverage)
+                .ok_or(crate::error::EngineError::Overflow("margin"))?;
+            let limit = Money(num::money(num::mul(
+                self.settings.max_position_size.0,
+                account.equity.0,
                 "limit",
-            )?);
+            )?));
             if margin > limit {
                 return Err(RiskError::PositionSizeExceeded {
-                    margin,
+                    margin: margin.0,
                     notional: notional.normalize(),
                     leverage,
-                    max_fraction: self.settings.max_position_size,
-                    equity: account.equity,
-                    limit,
+                    max_fraction: self.settings.max_position_size.0,
+                    equity: account.equity.0,
+                    limit: limit.0,
                 }
                 .into());
             }
         }
-        let order_side = if side == PositionSide::Long {
-            Side::Buy
-        } else {
-            Side::Sell
-        };
+        let mut order = OrderRequest::new(symbol, order_side, order_type, amount);
+        order.price = limit_price;
+        order.leverage = Some(leverage);
         Ok(Plan {
-            order: OrderRequest {
-                id: None,
-                symbol: req.symbol.clone(),
-                side: order_side.as_str().into(),
-                order_type: order_type_str(req.order_type).into(),
-                amount,
-                price: (req.order_type == EntryType::Limit).then_some(reference),
-                stop_price: None,
-                leverage: Some(leverage),
-                reduce_only: false,
-            },
+            order,
             current_price: current_price(req),
-            opens: opening > Decimal::ZERO,
+            opens,
         })
     }
 
@@ -583,7 +562,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
     ///
     /// # Errors
     /// Bad symbol or price.
-    pub async fn update_price(&self, symbol: &str, price: Decimal) -> Result<Vec<EventRecord>> {
+    pub async fn update_price(&self, symbol: &str, price: Price) -> Result<Vec<EventRecord>> {
         let events = self.venue.update_price(symbol, price)?;
         for r in &events {
             match &r.event {
@@ -664,7 +643,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
     ///
     /// # Errors
     /// `NO_POSITION`, `INVALID_STOP_LOSS`, tick size.
-    pub async fn update_stop_loss(&self, symbol: &str, price: Decimal) -> Result<PositionState> {
+    pub async fn update_stop_loss(&self, symbol: &str, price: Price) -> Result<PositionState> {
         self.update_protection(symbol, OrderType::StopLoss, price)
             .await
     }
@@ -673,7 +652,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
     ///
     /// # Errors
     /// `NO_POSITION`, `INVALID_TAKE_PROFIT`, tick size.
-    pub async fn update_take_profit(&self, symbol: &str, price: Decimal) -> Result<PositionState> {
+    pub async fn update_take_profit(&self, symbol: &str, price: Price) -> Result<PositionState> {
         self.update_protection(symbol, OrderType::TakeProfit, price)
             .await
     }
@@ -682,7 +661,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
         &self,
         symbol: &str,
         kind: OrderType,
-        price: Decimal,
+        price: Price,
     ) -> Result<PositionState> {
         let sym = Symbol::parse(symbol)?;
         let field = if kind == OrderType::StopLoss {
@@ -690,9 +669,9 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
         } else {
             "takeProfit"
         };
-        num::positive_price(field, price)?;
+        num::positive_price(field, price.0)?;
         if let Some(r) = self.rules.get(&sym) {
-            let checked = r.check_price(&sym, field, price);
+            let checked = r.check_price(&sym, field, price.0);
             self.log_err(symbol, checked.map_err(EngineError::from))?;
         }
         let r = self.venue.set_protection(symbol, kind, Some(price)).await;
@@ -777,7 +756,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
             if self
                 .venue
                 .find_order(&id)
-                .is_some_and(|o| o.status == OrderStatus::Pending)
+                .is_some_and(|o| o.status.is_open())
             {
                 if let Err(e) = self.cancel_order(&id).await {
                     self.log(
@@ -852,14 +831,14 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
             return Ok(());
         }
         let mut why = None;
-        if let Some(max) = self.settings.max_daily_loss {
-            let start = risk.day_start_equity;
+        if let Some(Rate(max)) = self.settings.max_daily_loss {
+            let (start, equity) = (risk.day_start_equity.0, equity.0);
             if start > Decimal::ZERO && (start - equity) / start >= max {
                 why = Some(format!("daily loss limit reached: equity {equity} is down {}% from {start} (limit {}%)", ((start - equity) / start * Decimal::ONE_HUNDRED).round_dp(2), max * Decimal::ONE_HUNDRED));
             }
         }
-        if let Some(max) = self.settings.max_drawdown {
-            let peak = risk.peak_equity;
+        if let Some(Rate(max)) = self.settings.max_drawdown {
+            let (peak, equity) = (risk.peak_equity.0, equity.0);
             if why.is_none() && peak > Decimal::ZERO && (peak - equity) / peak >= max {
                 why = Some(format!("drawdown limit reached: equity {equity} is down {}% from its peak {peak} (limit {}%)", ((peak - equity) / peak * Decimal::ONE_HUNDRED).round_dp(2), max * Decimal::ONE_HUNDRED));
             }
@@ -903,21 +882,14 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
 
 struct Plan {
     order: OrderRequest,
-    current_price: Option<Decimal>,
+    current_price: Option<Price>,
     /// The request opens or increases exposure (so SL/TP apply to the resulting position).
     opens: bool,
 }
 
-fn order_type_str(t: EntryType) -> &'static str {
-    match t {
-        EntryType::Market => "market",
-        EntryType::Limit => "limit",
-    }
-}
-
 /// For a market order the request's entry price is the current market price (the spec:
 /// "uses market if None"); a limit order's entry price is its limit, not the market.
-fn current_price(req: &ExecutionRequest) -> Option<Decimal> {
+fn current_price(req: &ExecutionRequest) -> Option<Price> {
     match req.order_type {
         EntryType::Market => req.entry_price,
         EntryType::Limit => None,

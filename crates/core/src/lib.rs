@@ -4,7 +4,12 @@
 //!
 //! - **Sans-IO and deterministic**: no wall clock ([`clock::Clock`] is injected), no
 //!   randomness, no network. The same calls give byte-identical state.
-//! - **Exact money**: every price, quantity, fee and PnL is a `rust_decimal::Decimal`.
+//! - **Exact money**: every price, quantity, fee and PnL is a `rust_decimal::Decimal`, typed by
+//!   unit ([`money`]: `Price`, `Quantity`, `Money`, `Rate`).
+//! - **One ledger** ([`ledger`]): every trading rule (fees, slippage, margin, PnL,
+//!   liquidation, triggers) written once, generic over the number type, and called by every
+//!   engine: the paper engine, the fast engine (`iftb-fast`), the executor and the local
+//!   exchange's books.
 //! - **One venue trait** ([`venue::ExecutionVenue`]) implemented by the paper engine
 //!   ([`paper::PaperEngine`]) and, in the binding, by the live executor.
 //!
@@ -22,8 +27,9 @@ pub mod error;
 pub mod events;
 pub mod exchange;
 pub mod executor;
-pub mod liquidation;
+pub mod ledger;
 pub mod live;
+pub mod money;
 pub mod num;
 pub mod order;
 pub mod paper;
@@ -41,17 +47,19 @@ pub use decision::{
     TradingDecision,
 };
 pub use error::{
-    EngineError, ExchangeReply, LiveError, OrderError, Result, RiskError, ValidationError,
+    EngineError, ErrorCode, ExchangeReply, LiveError, OrderError, Result, RiskError,
+    ValidationError,
 };
-pub use events::{CloseReason, EngineEvent, EventRecord, Fill};
+pub use events::{CloseReason, EngineEvent, EventRecord, Fill, Subscription};
 pub use executor::{AccountStatus, ExecutorState, LogLevel, LogRecord, OrderExecutor, RiskState};
-pub use liquidation::{Bracket, BracketTable};
-pub use order::{Order, OrderRequest, OrderStatus, OrderTransition};
+pub use ledger::{Bracket, BracketTable, Ledger};
+pub use money::{Money, Price, Quantity, Rate};
+pub use order::{Order, OrderRequest, OrderStatus, OrderTransition, RejectReason};
 pub use paper::{PaperConfig, PaperEngine, PaperState, MAX_LEVERAGE};
 pub use position::{AccountState, Position, PositionState};
 pub use rules::{MarketRules, SymbolRules};
 pub use rust_decimal::Decimal;
 pub use settings::{parse_dotenv, TradingSettings};
 pub use snapshot::{Snapshot, SNAPSHOT_KIND, SNAPSHOT_VERSION};
-pub use types::{Liquidity, OrderType, PositionSide, Side, Symbol};
+pub use types::{Liquidity, OrderType, PositionSide, Side, Symbol, TimeInForce};
 pub use venue::{complete_now, ExecutionVenue, PaperVenue};

@@ -1,27 +1,28 @@
 //! Positions: the stored record and the spec's `PositionState` view.
 
+use crate::ledger::{self, Held};
+use crate::money::{Money, Price, Quantity};
 use crate::types::{PositionSide, Symbol};
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// An open position (one per symbol, one-way mode, isolated margin).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Position {
     /// Symbol.
     pub symbol: Symbol,
     /// Long or short.
     pub side: PositionSide,
     /// Average entry price.
-    pub entry_price: Decimal,
+    pub entry_price: Price,
     /// Quantity (> 0).
-    pub amount: Decimal,
+    pub amount: Quantity,
     /// Leverage.
     pub leverage: u32,
     /// Isolated margin held for it.
-    pub margin: Decimal,
+    pub margin: Money,
     /// PnL realized by partial reductions so far.
-    pub realized_pnl: Decimal,
+    pub realized_pnl: Money,
     /// When it opened, ms.
     pub opened_at_ms: u64,
     /// Id of the attached stop-loss order.
@@ -31,17 +32,21 @@ pub struct Position {
 }
 
 impl Position {
-    /// Unrealized PnL at `mark` (`side × (mark − entry) × amount`), on the money quantum.
+    /// Unrealized PnL at `mark` (the ledger's [`ledger::pnl`]; 0 on overflow).
     #[must_use]
-    pub fn unrealized_pnl(&self, mark: Decimal) -> Decimal {
-        let diff = mark.checked_sub(self.entry_price).unwrap_or_default();
-        crate::num::money(
-            self.side
-                .sign()
-                .checked_mul(diff)
-                .and_then(|d| d.checked_mul(self.amount))
-                .unwrap_or_default(),
-        )
+    pub fn unrealized_pnl(&self, mark: Price) -> Money {
+        ledger::pnl(self.side, self.entry_price, mark, self.amount).unwrap_or_default()
+    }
+
+    /// What a fill meets: side, entry, amount and margin.
+    #[must_use]
+    pub fn held(&self) -> Held<rust_decimal::Decimal> {
+        Held {
+            side: self.side,
+            entry: self.entry_price,
+            amount: self.amount,
+            margin: self.margin,
+        }
     }
 }
 
@@ -54,25 +59,25 @@ pub struct PositionState {
     /// Long or short.
     pub side: PositionSide,
     /// Average entry price.
-    pub entry_price: Decimal,
+    pub entry_price: Price,
     /// Current market price.
-    pub current_price: Decimal,
+    pub current_price: Price,
     /// Position size.
-    pub amount: Decimal,
+    pub amount: Quantity,
     /// Leverage multiplier.
     pub leverage: u32,
     /// Unrealized profit/loss at `current_price`.
-    pub unrealized_pnl: Decimal,
+    pub unrealized_pnl: Money,
     /// PnL realized by partial reductions.
-    pub realized_pnl: Decimal,
+    pub realized_pnl: Money,
     /// Isolated margin held.
-    pub margin: Decimal,
+    pub margin: Money,
     /// Estimated liquidation price (`None`: cannot be liquidated).
-    pub liquidation_price: Option<Decimal>,
+    pub liquidation_price: Option<Price>,
     /// Stop-loss trigger price.
-    pub stop_loss: Option<Decimal>,
+    pub stop_loss: Option<Price>,
     /// Take-profit trigger price.
-    pub take_profit: Option<Decimal>,
+    pub take_profit: Option<Price>,
     /// Open time, ms.
     #[serde(rename = "openedAt")]
     pub opened_at_ms: u64,
@@ -83,23 +88,23 @@ pub struct PositionState {
 #[serde(rename_all = "camelCase")]
 pub struct AccountState {
     /// Starting balance.
-    pub initial_balance: Decimal,
+    pub initial_balance: Money,
     /// initial − fees + realized PnL.
-    pub wallet_balance: Decimal,
+    pub wallet_balance: Money,
     /// Free balance: wallet − margin − reserved.
-    pub balance: Decimal,
+    pub balance: Money,
     /// wallet + unrealized PnL.
-    pub equity: Decimal,
+    pub equity: Money,
     /// Margin held by positions.
-    pub margin_used: Decimal,
+    pub margin_used: Money,
     /// Held back by resting orders.
-    pub reserved: Decimal,
+    pub reserved: Money,
     /// Realized PnL (including liquidation losses).
-    pub realized_pnl: Decimal,
+    pub realized_pnl: Money,
     /// Unrealized PnL of all positions.
-    pub unrealized_pnl: Decimal,
+    pub unrealized_pnl: Money,
     /// Fees paid (including liquidation clearance).
-    pub fees_paid: Decimal,
+    pub fees_paid: Money,
     /// Open positions.
     pub positions_count: usize,
     /// Pending orders.

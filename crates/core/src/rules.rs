@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 /// Trading rules of one symbol. A zero value disables its check (Binance convention).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SymbolRules {
     /// Smallest quantity.
     pub min_qty: Decimal,

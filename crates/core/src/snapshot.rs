@@ -4,7 +4,6 @@
 use crate::clock::SharedClock;
 use crate::error::{Result, ValidationError};
 use crate::executor::{ExecutorState, OrderExecutor};
-use crate::order::OrderStatus;
 use crate::paper::{PaperEngine, PaperState};
 use crate::rules::MarketRules;
 use crate::settings::TradingSettings;
@@ -37,6 +36,24 @@ pub struct Snapshot {
 
 fn bad(msg: impl Into<String>) -> ValidationError {
     ValidationError::InvalidSnapshot(msg.into())
+}
+
+impl Snapshot {
+    /// Read a snapshot from its JSON text, refusing anything that is not exactly one: an
+    /// unknown field at any level, a missing one, a wrong type (every snapshot type denies
+    /// unknown fields). Consistency is checked by [`OrderExecutor::restore`].
+    ///
+    /// # Errors
+    /// `SNAPSHOT_INVALID` with serde's description (field, line, column).
+    pub fn from_json(text: &str) -> Result<Self, ValidationError> {
+        serde_json::from_str(text).map_err(|e| {
+            if e.is_syntax() || e.is_eof() {
+                bad(format!("not valid JSON (truncated or corrupt): {e}"))
+            } else {
+                bad(e.to_string())
+            }
+        })
+    }
 }
 
 impl OrderExecutor<PaperVenue> {
@@ -97,8 +114,8 @@ impl OrderExecutor<PaperVenue> {
         }
         if p.positions.iter().any(|(s, pos)| {
             &pos.symbol != s
-                || pos.amount <= rust_decimal::Decimal::ZERO
-                || pos.margin < rust_decimal::Decimal::ZERO
+                || pos.amount <= crate::money::Quantity::ZERO
+                || pos.margin < crate::money::Money::ZERO
         }) {
             return Err(
                 bad("a position has a non-positive amount, negative margin or wrong key").into(),
@@ -111,11 +128,11 @@ impl OrderExecutor<PaperVenue> {
         {
             return Err(bad("event sequence numbers are not 1, 2, 3, ...").into());
         }
-        let pending_ok = snapshot.executor.pending_protection.keys().all(|id| {
-            p.orders
-                .iter()
-                .any(|o| &o.id == id && o.status == OrderStatus::Pending)
-        });
+        let pending_ok = snapshot
+            .executor
+            .pending_protection
+            .keys()
+            .all(|id| p.orders.iter().any(|o| &o.id == id && o.status.is_open()));
         if !pending_ok {
             return Err(bad("pending protection refers to an order that is not pending").into());
         }

@@ -92,6 +92,100 @@ impl FromStr for OrderType {
     }
 }
 
+/// How long an order stays working (Binance's `timeInForce`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum TimeInForce {
+    /// Good till cancelled (the default).
+    #[default]
+    #[serde(rename = "GTC")]
+    Gtc,
+    /// Immediate or cancel: what does not fill now expires.
+    #[serde(rename = "IOC")]
+    Ioc,
+    /// Fill or kill: fills in full now or is rejected.
+    #[serde(rename = "FOK")]
+    Fok,
+    /// Good till crossing (post-only): rejected if it would take liquidity.
+    #[serde(rename = "GTX")]
+    Gtx,
+    /// Good till a date.
+    #[serde(rename = "GTD")]
+    Gtd,
+}
+
+impl TimeInForce {
+    /// Binance's (and our wire) name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Gtc => "GTC",
+            Self::Ioc => "IOC",
+            Self::Fok => "FOK",
+            Self::Gtx => "GTX",
+            Self::Gtd => "GTD",
+        }
+    }
+}
+
+impl FromStr for TimeInForce {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "GTC" => Self::Gtc,
+            "IOC" => Self::Ioc,
+            "FOK" => Self::Fok,
+            "GTX" => Self::Gtx,
+            "GTD" => Self::Gtd,
+            _ => {
+                return Err(ValidationError::InvalidRequest(format!(
+                    "timeInForce must be GTC, IOC, FOK, GTX or GTD, got {s:?}"
+                )))
+            }
+        })
+    }
+}
+
+/// Binance's `side` word.
+impl Side {
+    /// `BUY` / `SELL`.
+    #[must_use]
+    pub fn binance(self) -> &'static str {
+        match self {
+            Self::Buy => "BUY",
+            Self::Sell => "SELL",
+        }
+    }
+
+    /// From `BUY` / `SELL`.
+    #[must_use]
+    pub fn from_binance(s: &str) -> Option<Self> {
+        match s {
+            "BUY" => Some(Self::Buy),
+            "SELL" => Some(Self::Sell),
+            _ => None,
+        }
+    }
+
+    /// Every side, in wire order.
+    pub const ALL: [Self; 2] = [Self::Buy, Self::Sell];
+}
+
+impl OrderType {
+    /// Every type, in wire order.
+    pub const ALL: [Self; 4] = [Self::Market, Self::Limit, Self::StopLoss, Self::TakeProfit];
+
+    /// The trigger kind of a resting order of this type (`None` for market orders).
+    #[must_use]
+    pub fn trigger(self) -> Option<crate::ledger::Trigger> {
+        match self {
+            Self::Market => None,
+            Self::Limit => Some(crate::ledger::Trigger::Limit),
+            Self::StopLoss => Some(crate::ledger::Trigger::StopLoss),
+            Self::TakeProfit => Some(crate::ledger::Trigger::TakeProfit),
+        }
+    }
+}
+
 /// Position side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -117,6 +211,14 @@ impl PositionSide {
         match self {
             Self::Long => rust_decimal::Decimal::ONE,
             Self::Short => rust_decimal::Decimal::NEGATIVE_ONE,
+        }
+    }
+    /// The order side that opens (or adds to) this position.
+    #[must_use]
+    pub fn opening_side(self) -> Side {
+        match self {
+            Self::Long => Side::Buy,
+            Self::Short => Side::Sell,
         }
     }
     /// The order side that closes this position.

@@ -5,11 +5,11 @@
 
 use crate::error::Result;
 use crate::events::EventRecord;
+use crate::money::Price;
 use crate::order::{Order, OrderRequest};
 use crate::paper::PaperEngine;
 use crate::position::{AccountState, PositionState};
 use crate::types::{OrderType, Symbol};
-use rust_decimal::Decimal;
 use std::cell::RefCell;
 
 /// An execution venue: where orders go.
@@ -20,11 +20,7 @@ pub trait ExecutionVenue {
     /// # Errors
     /// Bad input or a state that does not allow the order. A venue rejection is an order
     /// with status `failed`, not an error.
-    async fn place_order(
-        &self,
-        req: &OrderRequest,
-        current_price: Option<Decimal>,
-    ) -> Result<Order>;
+    async fn place_order(&self, req: &OrderRequest, current_price: Option<Price>) -> Result<Order>;
     /// Cancel a pending order.
     ///
     /// # Errors
@@ -34,7 +30,7 @@ pub trait ExecutionVenue {
     ///
     /// # Errors
     /// No position.
-    async fn close_position(&self, symbol: &str, current_price: Option<Decimal>) -> Result<Order>;
+    async fn close_position(&self, symbol: &str, current_price: Option<Price>) -> Result<Order>;
     /// Open positions.
     ///
     /// # Errors
@@ -53,15 +49,15 @@ pub trait ExecutionVenue {
         &self,
         symbol: &str,
         kind: OrderType,
-        price: Option<Decimal>,
+        price: Option<Price>,
     ) -> Result<PositionState>;
     /// Feed a market price; returns what it caused (fills, closes, liquidations).
     ///
     /// # Errors
     /// Bad symbol or price.
-    fn update_price(&self, symbol: &str, price: Decimal) -> Result<Vec<EventRecord>>;
+    fn update_price(&self, symbol: &str, price: Price) -> Result<Vec<EventRecord>>;
     /// Last known price of a symbol.
-    fn last_price(&self, symbol: &Symbol) -> Option<Decimal>;
+    fn last_price(&self, symbol: &Symbol) -> Option<Price>;
     /// A known order by id.
     fn find_order(&self, id: &str) -> Option<Order>;
     /// Ids of every pending order (resting entries and protective orders).
@@ -73,17 +69,13 @@ pub trait ExecutionVenue {
 pub type PaperVenue = RefCell<PaperEngine>;
 
 impl ExecutionVenue for PaperVenue {
-    async fn place_order(
-        &self,
-        req: &OrderRequest,
-        current_price: Option<Decimal>,
-    ) -> Result<Order> {
+    async fn place_order(&self, req: &OrderRequest, current_price: Option<Price>) -> Result<Order> {
         self.borrow_mut().place_order(req, current_price)
     }
     async fn cancel_order(&self, id: &str) -> Result<Order> {
         self.borrow_mut().cancel_order(id)
     }
-    async fn close_position(&self, symbol: &str, current_price: Option<Decimal>) -> Result<Order> {
+    async fn close_position(&self, symbol: &str, current_price: Option<Price>) -> Result<Order> {
         self.borrow_mut().close_position(symbol, current_price)
     }
     async fn positions(&self) -> Result<Vec<PositionState>> {
@@ -96,16 +88,16 @@ impl ExecutionVenue for PaperVenue {
         &self,
         symbol: &str,
         kind: OrderType,
-        price: Option<Decimal>,
+        price: Option<Price>,
     ) -> Result<PositionState> {
         self.borrow_mut().set_protection(symbol, kind, price)
     }
-    fn update_price(&self, symbol: &str, price: Decimal) -> Result<Vec<EventRecord>> {
+    fn update_price(&self, symbol: &str, price: Price) -> Result<Vec<EventRecord>> {
         self.borrow_mut()
             .update_price(symbol, price)
             .map(<[EventRecord]>::to_vec)
     }
-    fn last_price(&self, symbol: &Symbol) -> Option<Decimal> {
+    fn last_price(&self, symbol: &Symbol) -> Option<Price> {
         self.borrow().mark_of(symbol)
     }
     fn find_order(&self, id: &str) -> Option<Order> {

@@ -6,8 +6,9 @@ use proptest::prelude::*;
 use std::rc::Rc;
 use std::str::FromStr;
 
-fn d(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap()
+/// A decimal, as whatever money type the assertion compares it with.
+fn d<T: From<Decimal>>(s: &str) -> T {
+    T::from(Decimal::from_str(s).unwrap())
 }
 
 type Ex = OrderExecutor<PaperVenue>;
@@ -539,7 +540,7 @@ fn snapshot_rejects_corruption() {
     wrong.version = 99;
     assert_eq!(code(Ex::restore(wrong, c.clone())), "SNAPSHOT_INVALID");
     let mut wrong = snap.clone();
-    wrong.paper.wallet += Decimal::ONE;
+    wrong.paper.wallet += Money(Decimal::ONE);
     assert_eq!(code(Ex::restore(wrong, c.clone())), "SNAPSHOT_INVALID");
     let mut wrong = snap.clone();
     wrong.kind = "something".into();
@@ -588,8 +589,8 @@ proptest! {
     #[test]
     fn snapshot_round_trip_after_random_operations(ops in prop::collection::vec(op(), 1..30)) {
         let (ex, clock) = executor();
-        let mut price = d("50000");
-        run(ex.update_price("BTC/USDT", price)).unwrap();
+        let mut price: Decimal = d("50000");
+        run(ex.update_price("BTC/USDT", Price(price))).unwrap();
         for op in ops {
             clock.advance(1000);
             let _ = match op {
@@ -599,9 +600,9 @@ proptest! {
                     let mut r = if l { long(&amount, &p) } else { short(&amount, &p) };
                     r.leverage = Some(lev);
                     if protect {
-                        let (sl, tp) = if l { (price - d("1000"), price + d("1000")) } else { (price + d("1000"), price - d("1000")) };
-                        r.stop_loss = Some(sl.round_dp(1));
-                        r.take_profit = Some(tp.round_dp(1));
+                        let (sl, tp): (Decimal, Decimal) = if l { (price - d::<Decimal>("1000"), price + d::<Decimal>("1000")) } else { (price + d::<Decimal>("1000"), price - d::<Decimal>("1000")) };
+                        r.stop_loss = Some(Price(sl.round_dp(1)));
+                        r.take_profit = Some(Price(tp.round_dp(1)));
                     }
                     run(ex.execute(&r)).map(|_| ())
                 }
@@ -614,7 +615,7 @@ proptest! {
                 }
                 Op::Move { bp } => {
                     price = (price * Decimal::from(10_000 + bp) / Decimal::from(10_000)).round_dp(1);
-                    run(ex.update_price("BTC/USDT", price)).map(|_| ())
+                    run(ex.update_price("BTC/USDT", Price(price))).map(|_| ())
                 }
                 Op::Close => run(ex.execute(&ExecutionRequest { action: Action::Close, ..long("1", &price.to_string()) })).map(|_| ()),
                 Op::Emergency => run(ex.emergency_close_all()).map(|_| ()),
@@ -627,10 +628,10 @@ proptest! {
             let restored = Ex::restore(back, c).unwrap();
             prop_assert_eq!(restored.snapshot(), snap);
             // Same behaviour afterwards.
-            let next = (price * d("0.97")).round_dp(1);
+            let next = (price * d::<Decimal>("0.97")).round_dp(1);
             let twin = Ex::restore(ex.snapshot(), Rc::new(clock.clone())).unwrap();
-            run(restored.update_price("BTC/USDT", next)).unwrap();
-            run(twin.update_price("BTC/USDT", next)).unwrap();
+            run(restored.update_price("BTC/USDT", Price(next))).unwrap();
+            run(twin.update_price("BTC/USDT", Price(next))).unwrap();
             prop_assert_eq!(restored.snapshot(), twin.snapshot());
         }
         // Truncated text is refused, never a silent reset.

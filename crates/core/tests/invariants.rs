@@ -51,19 +51,29 @@ fn bp(price: Decimal, bp: i32) -> Decimal {
     (price * (Decimal::from(10_000 + bp)) / Decimal::from(10_000)).round_dp(2)
 }
 
+fn order(buy: bool, order_type: OrderType, milli: u32) -> OrderRequest {
+    let side = if buy { Side::Buy } else { Side::Sell };
+    OrderRequest::new(
+        sym(),
+        side,
+        order_type,
+        Quantity(Decimal::new(i64::from(milli), 3)),
+    )
+}
+
 fn sym() -> Symbol {
     Symbol::parse("BTC/USDT").unwrap()
 }
 
 /// Σ realized PnL as the event log reports it.
-fn realized_from_events(e: &PaperEngine) -> Decimal {
+fn realized_from_events(e: &PaperEngine) -> Money {
     e.events_since(0)
         .iter()
         .map(|r| match &r.event {
             EngineEvent::PositionReduced { realized_pnl, .. }
             | EngineEvent::PositionClosed { realized_pnl, .. }
             | EngineEvent::PositionLiquidated { realized_pnl, .. } => *realized_pnl,
-            _ => Decimal::ZERO,
+            _ => Money::ZERO,
         })
         .sum()
 }
@@ -72,9 +82,9 @@ fn check(e: &PaperEngine, prev: &[Order]) {
     let a = e.account();
     let st = e.state();
     // Fees: every fee is recorded in exactly one fill.
-    let fill_fees: Decimal = e.fills().iter().map(|f| f.fee).sum();
+    let fill_fees: Money = e.fills().iter().map(|f| f.fee).sum();
     assert_eq!(a.fees_paid, fill_fees);
-    assert!(e.fills().iter().all(|f| f.fee >= Decimal::ZERO));
+    assert!(e.fills().iter().all(|f| f.fee >= Money::ZERO));
     // Realized PnL agrees with the event log.
     assert_eq!(a.realized_pnl, realized_from_events(e));
     // Wallet identity and equity identity, exactly.
@@ -89,10 +99,10 @@ fn check(e: &PaperEngine, prev: &[Order]) {
     // Buckets add up: nothing created or lost between free, margin and reservations.
     assert_eq!(a.balance + a.margin_used + a.reserved, a.wallet_balance);
     // Reservations: never negative, and the total is the sum over pending orders.
-    assert!(a.reserved >= Decimal::ZERO);
-    let pending: Decimal = e.open_orders().map(|o| o.reserved).sum();
+    assert!(a.reserved >= Money::ZERO);
+    let pending: Money = e.open_orders().map(|o| o.reserved).sum();
     assert_eq!(pending, a.reserved);
-    assert!(e.orders().iter().all(|o| o.reserved >= Decimal::ZERO));
+    assert!(e.orders().iter().all(|o| o.reserved >= Money::ZERO));
     assert!(e
         .orders()
         .iter()
@@ -100,8 +110,8 @@ fn check(e: &PaperEngine, prev: &[Order]) {
         .all(|o| o.reserved.is_zero()));
     // Positions: positive size, non-negative margin.
     for p in st.positions.values() {
-        assert!(p.amount > Decimal::ZERO);
-        assert!(p.margin >= Decimal::ZERO);
+        assert!(p.amount > Quantity::ZERO);
+        assert!(p.margin >= Money::ZERO);
     }
     // Lifecycle: a finished order never changes again; fills carry their numbers.
     for (old, new) in prev.iter().zip(e.orders()) {
@@ -126,7 +136,7 @@ proptest! {
         let clock = ManualClock::new(1_000);
         let mut e = PaperEngine::new(PaperConfig::default(), std::rc::Rc::new(clock.clone())).unwrap();
         let mut price = Decimal::from(20_000);
-        e.update_price("BTC/USDT", price).unwrap();
+        e.update_price("BTC/USDT", Price(price)).unwrap();
         let mut cash_flow = Decimal::ZERO; // Σ sell notional − Σ buy notional (non-liquidation fills)
         let mut liquidated = false;
         for op in ops {
@@ -136,23 +146,13 @@ proptest! {
             match op {
                 Op::Market { buy, milli, lev } => {
                     let _ = e.set_leverage("BTC/USDT", lev);
-                    let r = OrderRequest {
-                        symbol: "BTC/USDT".into(),
-                        side: if buy { "buy" } else { "sell" }.into(),
-                        order_type: "market".into(),
-                        amount: Decimal::new(i64::from(milli), 3),
-                        ..Default::default()
-                    };
-                    e.place_order(&r, Some(price)).unwrap();
+                    let r = order(buy, OrderType::Market, milli);
+                    e.place_order(&r, Some(Price(price))).unwrap();
                 }
                 Op::Limit { buy, milli, offset_bp } => {
                     let r = OrderRequest {
-                        symbol: "BTC/USDT".into(),
-                        side: if buy { "buy" } else { "sell" }.into(),
-                        order_type: "limit".into(),
-                        amount: Decimal::new(i64::from(milli), 3),
-                        price: Some(bp(price, offset_bp)),
-                        ..Default::default()
+                        price: Some(Price(bp(price, offset_bp))),
+                        ..order(buy, OrderType::Limit, milli)
                     };
                     e.place_order(&r, None).unwrap();
                 }
@@ -160,12 +160,8 @@ proptest! {
                     // A buy stop-loss / sell take-profit sits above the market.
                     let above = buy != tp;
                     let r = OrderRequest {
-                        symbol: "BTC/USDT".into(),
-                        side: if buy { "buy" } else { "sell" }.into(),
-                        order_type: if tp { "take_profit" } else { "stop_loss" }.into(),
-                        amount: Decimal::new(i64::from(milli), 3),
-                        stop_price: Some(bp(price, if above { offset_bp } else { -offset_bp })),
-                        ..Default::default()
+                        stop_price: Some(Price(bp(price, if above { offset_bp } else { -offset_bp }))),
+                        ..order(buy, if tp { OrderType::TakeProfit } else { OrderType::StopLoss }, milli)
                     };
                     let o = e.place_order(&r, None).unwrap();
                     prop_assert!(o.status != OrderStatus::Failed || o.error_message.as_deref().unwrap().contains("Insufficient balance"));
@@ -176,12 +172,12 @@ proptest! {
                         let below = (p.side == PositionSide::Long) == sl;
                         let level = bp(price, if below { -off } else { off });
                         let kind = if sl { OrderType::StopLoss } else { OrderType::TakeProfit };
-                        e.set_protection("BTC/USDT", kind, Some(level)).unwrap();
+                        e.set_protection("BTC/USDT", kind, Some(Price(level))).unwrap();
                     }
                 }
                 Op::Move { bp: m } => {
                     price = bp(price, m).max(Decimal::ONE);
-                    e.update_price("BTC/USDT", price).unwrap();
+                    e.update_price("BTC/USDT", Price(price)).unwrap();
                 }
                 Op::Cancel { pick } => {
                     let open: Vec<Order> = e.open_orders().cloned().collect();
@@ -194,7 +190,7 @@ proptest! {
                 }
                 Op::Close => {
                     let had = e.position_state(&sym()).is_some();
-                    let r = e.close_position("BTC/USDT", Some(price));
+                    let r = e.close_position("BTC/USDT", Some(Price(price)));
                     prop_assert_eq!(r.is_ok(), had);
                 }
             }
@@ -202,7 +198,7 @@ proptest! {
                 if f.order_id.starts_with("liq-") {
                     liquidated = true;
                 }
-                let n = f.price * f.amount;
+                let n = (f.price * f.amount).0;
                 cash_flow += if f.side == Side::Sell { n } else { -n };
             }
             check(&e, &prev);
@@ -212,9 +208,9 @@ proptest! {
             if !liquidated {
                 let a = e.account();
                 let inventory: Decimal = e.positions().iter()
-                    .map(|p| p.side.sign() * p.amount * p.current_price)
+                    .map(|p| p.side.sign() * (p.current_price * p.amount).0)
                     .sum();
-                let diff = (a.realized_pnl + a.unrealized_pnl - cash_flow - inventory).abs();
+                let diff = ((a.realized_pnl + a.unrealized_pnl).0 - cash_flow - inventory).abs();
                 prop_assert!(diff < Decimal::new(1, 9), "pnl identity off by {}", diff);
             }
         }

@@ -3,8 +3,9 @@
 use iftb_core::*;
 use std::str::FromStr;
 
-fn d(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap()
+/// A decimal, as whatever money type the assertion compares it with.
+fn d<T: From<Decimal>>(s: &str) -> T {
+    T::from(Decimal::from_str(s).unwrap())
 }
 
 fn engine() -> (PaperEngine, ManualClock) {
@@ -14,13 +15,11 @@ fn engine() -> (PaperEngine, ManualClock) {
 }
 
 fn req(side: &str, ty: &str, amount: &str) -> OrderRequest {
-    OrderRequest {
-        symbol: "BTC/USDT".into(),
-        side: side.into(),
-        order_type: ty.into(),
-        amount: d(amount),
-        ..Default::default()
-    }
+    OrderRequest::parse("BTC/USDT", side, ty, d(amount)).unwrap()
+}
+
+fn try_req(side: &str, ty: &str, amount: &str) -> Result<OrderRequest, ValidationError> {
+    OrderRequest::parse("BTC/USDT", side, ty, d(amount))
 }
 
 fn btc() -> Symbol {
@@ -97,7 +96,7 @@ fn limit_rests_then_fills_as_maker() {
     assert!(ev
         .iter()
         .any(|r| matches!(r.event, EngineEvent::PositionOpened { .. })));
-    assert_eq!(e.account().reserved, Decimal::ZERO);
+    assert_eq!(e.account().reserved, Money::ZERO);
 }
 
 #[test]
@@ -162,73 +161,82 @@ fn rejected_input_leaves_state_unchanged() {
     e.place_order(&req("buy", "market", "0.01"), Some(d("50000")))
         .unwrap();
     let before = e.state().clone();
-    let cases: Vec<(OrderRequest, Option<Decimal>, &str)> = vec![
+    let cases: Vec<(Result<OrderRequest, ValidationError>, Option<Price>, &str)> = vec![
         (
-            req("buy", "market", "0"),
+            Ok(req("buy", "market", "0")),
             Some(d("50000")),
             "INVALID_AMOUNT",
         ),
         (
-            req("buy", "market", "-1"),
+            Ok(req("buy", "market", "-1")),
             Some(d("50000")),
             "INVALID_AMOUNT",
         ),
-        (req("hold", "market", "1"), Some(d("50000")), "INVALID_SIDE"),
         (
-            req("buy", "trailing", "1"),
+            try_req("hold", "market", "1"),
+            Some(d("50000")),
+            "INVALID_SIDE",
+        ),
+        (
+            try_req("buy", "trailing", "1"),
             Some(d("50000")),
             "INVALID_ORDER_TYPE",
         ),
-        (req("buy", "limit", "1"), Some(d("50000")), "MISSING_PRICE"),
         (
-            req("sell", "stop_loss", "1"),
+            Ok(req("buy", "limit", "1")),
+            Some(d("50000")),
+            "MISSING_PRICE",
+        ),
+        (
+            Ok(req("sell", "stop_loss", "1")),
             Some(d("50000")),
             "MISSING_STOP_PRICE",
         ),
-        (req("buy", "market", "1"), Some(d("-5")), "INVALID_PRICE"),
         (
-            OrderRequest {
-                symbol: "btcusdt".into(),
-                ..req("buy", "market", "1")
-            },
+            Ok(req("buy", "market", "1")),
+            Some(d("-5")),
+            "INVALID_PRICE",
+        ),
+        (
+            OrderRequest::parse("btcusdt", "buy", "market", d("1")),
             Some(d("50000")),
             "INVALID_SYMBOL",
         ),
         (
-            OrderRequest {
+            Ok(OrderRequest {
                 leverage: Some(0),
                 ..req("buy", "market", "1")
-            },
+            }),
             Some(d("50000")),
             "INVALID_LEVERAGE",
         ),
         (
-            OrderRequest {
+            Ok(OrderRequest {
                 leverage: Some(5),
                 ..req("buy", "market", "0.001")
-            },
+            }),
             Some(d("50000")),
             "LEVERAGE_LOCKED",
         ),
         (
-            OrderRequest {
-                symbol: "ETH/USDT".into(),
-                ..req("buy", "market", "1")
-            },
+            OrderRequest::parse("ETH/USDT", "buy", "market", d("1")),
             None,
             "NO_PRICE",
         ),
         (
-            OrderRequest {
+            Ok(OrderRequest {
                 price: Some(d("-1")),
                 ..req("buy", "limit", "1")
-            },
+            }),
             Some(d("50000")),
             "INVALID_PRICE",
         ),
     ];
     for (r, p, code) in cases {
-        let err = e.place_order(&r, p).unwrap_err();
+        let err = match &r {
+            Ok(r) => e.place_order(r, p).unwrap_err(),
+            Err(v) => EngineError::from(v.clone()),
+        };
         assert_eq!(err.code(), code, "{r:?}: {err}");
         assert_eq!(e.state(), &before, "state changed by rejected {r:?}");
     }
@@ -354,7 +362,7 @@ fn take_profit_on_short() {
         .iter()
         .any(|r| matches!(r.event, EngineEvent::TakeProfitTriggered { .. })));
     assert!(e.positions().is_empty());
-    assert!(e.account().realized_pnl > Decimal::ZERO);
+    assert!(e.account().realized_pnl > Money::ZERO);
 }
 
 #[test]
@@ -382,7 +390,7 @@ fn standalone_stop_orders_trigger() {
     r.stop_price = Some(d("51000"));
     let o = e.place_order(&r, Some(d("50000"))).unwrap();
     assert_eq!(o.status, OrderStatus::Pending);
-    assert!(o.reserved > Decimal::ZERO);
+    assert!(o.reserved > Money::ZERO);
     e.update_price("BTC/USDT", d("51200")).unwrap();
     let o = e.order(&o.id).unwrap();
     assert_eq!(o.status, OrderStatus::Filled);
@@ -539,6 +547,6 @@ fn from_state_round_trips() {
     e2.update_price("BTC/USDT", d("52000")).unwrap();
     assert_eq!(e2.position_state(&btc()).unwrap().amount, d("0.05"));
     let mut broken = st;
-    broken.reserved += Decimal::ONE;
+    broken.reserved += Money(Decimal::ONE);
     assert!(PaperEngine::from_state(broken, std::rc::Rc::new(ManualClock::new(0))).is_err());
 }

@@ -1,23 +1,19 @@
 //! The fast paper engine: the paper venue's accounting behind a numbers-only API.
 //!
-//! Same rules as [`iftb_core::paper::PaperEngine`] (slippage, maker/taker fees, leverage, isolated
-//! margin, reservations for resting limits, stop-loss / take-profit, Binance liquidation), with
-//! the books in exact fixed-point decimals ([`Fx`], 10⁻¹² quanta, rounded half to even exactly
-//! where `PaperEngine` rounds), but built for speed:
+//! The same rules as [`iftb_core::paper::PaperEngine`] — they are the ledger's
+//! ([`iftb_core::ledger`]), instantiated with exact fixed-point decimals ([`Fx`], 10⁻¹² quanta,
+//! rounded half to even exactly where `PaperEngine` rounds) — but built for speed:
 //!
 //! - symbols are interned `u32` ids; positions and orders live in slabs addressed by `u32` ids
-//!   (slot + generation); nothing is allocated per order once the slabs are warm;
+//!   (slot + generation; [`crate::slab`]); nothing is allocated per order once the slabs are
+//!   warm;
 //! - no per-order history: fills of the last call are in a small reusable log ([`FastFill`]);
-//! - a **trigger index** per symbol: two binary heaps of trigger levels (orders that fire when
-//!   the price falls to a level, and those that fire when it rises to one). A price update
-//!   compares the price with the two heap tops and is done when nothing is reached, whatever the
-//!   number of open positions.
+//! - a **trigger index** per symbol ([`crate::index`]): a price update compares the price with
+//!   two heap tops and is done when nothing is reached, whatever the number of open positions.
 //!
 //! Prices and levels given by the caller are doubles whose exact value is their shortest
 //! decimal (see [`crate::fixed`]); since that map is strictly increasing, comparing the doubles
-//! decides "reached?" exactly. Liquidation levels are computed decimals: the index keeps a
-//! conservative double for them and decides with exact decimals (the same
-//! [`BracketTable::liquidation_price`] `PaperEngine` uses) when the price gets there.
+//! decides "reached?" exactly.
 //!
 //! Two position modes: **netting** (one position per symbol, as `PaperEngine`: opposite
 //! orders reduce, close or flip it) and **hedging** (every filled order opens its own position,
@@ -25,23 +21,23 @@
 //! backtesting.py's `hedging=True` and Nautilus's HEDGING OMS.
 
 use crate::chunked::ChunkVec;
-use crate::fixed::{self, from_f64, FromF64, Fx, Rate};
+use crate::fixed::{self, from_f64, FromF64};
+use crate::index::{dec, outward_key, Heap, Trig, K_LIMIT, K_LIQ, K_SL, K_TP};
+use crate::interval::Iv;
+use crate::slab::{overflow, Ord, Pos, F96, NONE};
+use crate::Fx;
 use iftb_core::error::{EngineError, OrderError, Result, ValidationError};
-use iftb_core::liquidation::BracketTable;
+use iftb_core::ledger::trigger::protection_error;
+use iftb_core::ledger::{
+    self, liquidation, Bracket, BracketTable, Direction, Held, Ledger, Trigger,
+};
+use iftb_core::money::{Money, Price, Quantity, Rate};
+use iftb_core::order::protective_trigger;
 use iftb_core::paper::{PaperConfig, MAX_LEVERAGE};
-use iftb_core::types::{OrderType, PositionSide, Symbol};
+use iftb_core::types::{Liquidity, OrderType, PositionSide, Side, Symbol};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
-const NONE: u32 = u32::MAX;
-const SLOT_BITS: u32 = 20;
-const SLOT_MASK: u32 = (1 << SLOT_BITS) - 1;
-const GEN_MASK: u32 = (1 << (32 - SLOT_BITS)) - 1;
-const KIND_SHIFT: u32 = 30;
-const K_SL: u32 = 0;
-const K_TP: u32 = 1;
-const K_LIQ: u32 = 2;
-const K_LIMIT: u32 = 3;
 const MAX_INPUT: f64 = 1e12;
 
 /// What produced a fill.
@@ -123,210 +119,50 @@ pub struct FastBooks {
     pub free: Fx,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-struct Trig {
-    key: f64,
-    seq: u32,
-    /// kind << 30 | slot
-    what: u32,
-}
-
-impl Trig {
-    fn kind(self) -> u32 {
-        self.what >> KIND_SHIFT
-    }
-    fn slot(self) -> usize {
-        (self.what & ((1 << KIND_SHIFT) - 1)) as usize
-    }
-}
-
-/// A binary heap of triggers: `below` = max-heap (fires when price ≤ key), else min-heap.
-#[derive(Debug, Default)]
-struct Heap {
-    v: ChunkVec<Trig>,
-}
-
-impl Heap {
-    #[inline]
-    fn before(a: &Trig, b: &Trig, below: bool) -> bool {
-        if below {
-            a.key > b.key
-        } else {
-            a.key < b.key
-        }
-    }
-    fn push(&mut self, t: Trig, below: bool) {
-        self.v.push(t);
-        let mut i = self.v.len() - 1;
-        while i > 0 {
-            let p = (i - 1) / 2;
-            if Self::before(&self.v[i], &self.v[p], below) {
-                self.v.swap(i, p);
-                i = p;
-            } else {
-                break;
-            }
-        }
-    }
-    #[inline]
-    fn top(&self) -> Option<f64> {
-        self.v.first().map(|t| t.key)
-    }
-    fn pop(&mut self, below: bool) -> Option<Trig> {
-        let last = self.v.pop()?;
-        if self.v.is_empty() {
-            return Some(last);
-        }
-        let top = self.v[0];
-        self.v[0] = last;
-        self.sift_down(0, below);
-        Some(top)
-    }
-    /// Move the entry at `i` down until both children come after it.
-    fn sift_down(&mut self, mut i: usize, below: bool) {
-        let n = self.v.len();
-        loop {
-            let (l, r) = (2 * i + 1, 2 * i + 2);
-            let mut m = i;
-            if l < n && Self::before(&self.v[l], &self.v[m], below) {
-                m = l;
-            }
-            if r < n && Self::before(&self.v[r], &self.v[m], below) {
-                m = r;
-            }
-            if m == i {
-                break;
-            }
-            self.v.swap(i, m);
-            i = m;
-        }
-    }
-    /// Drop the entries `keep` rejects and restore the heap order, in place (the capacity,
-    /// e.g. from `reserve`, is kept).
-    fn rebuild(&mut self, keep: impl Fn(&Trig) -> bool, below: bool) {
-        self.v.retain(|t| keep(t));
-        for start in (0..self.v.len() / 2).rev() {
-            self.sift_down(start, below);
-        }
-    }
-}
-
 #[derive(Debug)]
-struct Sym {
-    name: Symbol,
+pub(crate) struct Sym {
+    pub(crate) name: Symbol,
     /// Last mark (0 = none). Its exact value is its shortest decimal.
-    mark: f64,
+    pub(crate) mark: f64,
     mark_fx: Fx,
     mark_fx_of: f64,
     /// Taker prices (buy, sell) at `mark_fx`.
     taker: [Fx; 2],
     leverage: u32,
-    table: usize,
+    pub(crate) table: usize,
     /// Netting: the open position's slot.
-    net: u32,
+    pub(crate) net: u32,
     /// Netting: realized by partial reductions of the open position.
     realized: Fx,
-    below: Heap,
-    above: Heap,
+    pub(crate) below: Heap,
+    pub(crate) above: Heap,
     /// Compact the heaps (drop stale entries) when they grow past this.
-    compact_at: usize,
-}
-
-/// An [`Fx`] stored in 96 bits (12 bytes, 4-byte aligned): positions stay at 72 bytes.
-/// Values past ±2⁹⁵ quanta (±3.9·10¹⁶ quote units) are refused as an overflow.
-#[derive(Debug, Clone, Copy, Default)]
-struct F96([u32; 3]);
-
-impl F96 {
-    #[inline]
-    fn get(self) -> Fx {
-        let v = u128::from(self.0[0]) | u128::from(self.0[1]) << 32 | u128::from(self.0[2]) << 64;
-        // Sign-extend from 96 bits.
-        Fx(((v << 32) as i128) >> 32)
-    }
-    #[inline]
-    fn of(v: Fx) -> Result<F96> {
-        const LIM: i128 = 1 << 95;
-        if v.0 >= -LIM && v.0 < LIM {
-            let u = v.0 as u128;
-            Ok(F96([u as u32, (u >> 32) as u32, (u >> 64) as u32]))
-        } else {
-            Err(EngineError::Overflow("position value past 3.9e16"))
-        }
-    }
-}
-
-/// 72 bytes.
-#[derive(Debug, Clone, Copy, Default)]
-struct Pos {
-    sl: f64,
-    tp: f64,
-    entry: F96,
-    amount: F96,
-    margin: F96,
-    sl_seq: u32,
-    tp_seq: u32,
-    liq_seq: u32,
-    sym: u16,
-    gen: u16,
-    lev: u8,
-    long: bool,
-    live: bool,
-}
-
-impl Pos {
-    #[inline]
-    fn entry(&self) -> Fx {
-        self.entry.get()
-    }
-    #[inline]
-    fn amount(&self) -> Fx {
-        self.amount.get()
-    }
-    #[inline]
-    fn margin(&self) -> Fx {
-        self.margin.get()
-    }
-}
-
-#[derive(Debug, Clone, Copy, Default)]
-struct Ord {
-    amount: Fx,
-    reserved: Fx,
-    price: f64,
-    seq: u32,
-    sym: u32,
-    gen: u16,
-    lev: u8,
-    buy: bool,
-    live: bool,
+    pub(crate) compact_at: usize,
 }
 
 /// The fast paper engine. See the module docs.
 pub struct FastEngine {
     hedging: bool,
     config: PaperConfig,
-    maker: Rate,
-    taker: Rate,
-    slip_buy: Rate,
-    slip_sell: Rate,
-    tables: Vec<BracketTable>,
-    /// The same tables in doubles `(cap, mmr, cum)` for the liquidation-level estimate.
-    ftables: Vec<Vec<[f64; 3]>>,
+    /// The rules (fees, slippage, margin) in fixed point.
+    ledger: Ledger<Fx>,
+    pub(crate) tables: Vec<BracketTable>,
+    /// The same tables as enclosing intervals, for the liquidation-level index key.
+    pub(crate) itables: Vec<Vec<Bracket<Iv>>>,
     slow: fn(f64) -> Option<Fx>,
-    syms: Vec<Sym>,
+    pub(crate) syms: Vec<Sym>,
     names: HashMap<String, u32>,
-    pos: ChunkVec<Pos>,
-    pos_free: Vec<u32>,
-    ords: Vec<Ord>,
-    ord_free: Vec<u32>,
+    pub(crate) pos: ChunkVec<Pos>,
+    pub(crate) pos_free: Vec<u32>,
+    pub(crate) ords: Vec<Ord>,
+    pub(crate) ord_free: Vec<u32>,
     wallet: Fx,
     fees: Fx,
     realized: Fx,
     reserved: Fx,
     margin: Fx,
-    open_positions: u32,
-    open_orders: u32,
+    pub(crate) open_positions: u32,
+    pub(crate) open_orders: u32,
     seq: u32,
     filled: u64,
     rejected: u64,
@@ -343,24 +179,6 @@ impl std::fmt::Debug for FastEngine {
             .field("books", &self.books())
             .finish_non_exhaustive()
     }
-}
-
-fn overflow() -> EngineError {
-    EngineError::Overflow("fast engine value")
-}
-
-#[inline]
-fn u(v: Fx) -> u128 {
-    v.unsigned_abs()
-}
-
-#[inline]
-fn fx(v: u128) -> Result<Fx> {
-    i128::try_from(v).map(Fx).map_err(|_| overflow())
-}
-
-fn dec(v: Fx) -> Result<Decimal> {
-    v.to_decimal().ok_or_else(overflow)
 }
 
 /// A double as text for error messages, without float formatting (which costs ~14 KB of
@@ -408,6 +226,24 @@ fn check_price(field: &'static str, x: f64) -> Result<()> {
 /// caller may use `|x| format!("{x}").parse().ok().and_then(Fx::from_decimal)`.
 pub type SlowConvert = fn(f64) -> Option<Fx>;
 
+#[inline]
+fn side_of(buy: bool) -> Side {
+    if buy {
+        Side::Buy
+    } else {
+        Side::Sell
+    }
+}
+
+#[inline]
+fn liquidity_of(maker: bool) -> Liquidity {
+    if maker {
+        Liquidity::Maker
+    } else {
+        Liquidity::Taker
+    }
+}
+
 impl FastEngine {
     /// A new engine with `PaperEngine`'s configuration; `hedging` picks the position mode.
     /// `slow` converts the rare doubles with more than ~15 significant digits exactly.
@@ -417,39 +253,25 @@ impl FastEngine {
     pub fn new(config: PaperConfig, hedging: bool, slow: SlowConvert) -> Result<Self> {
         config.validate()?;
         let cfg_err = |what: &str| ValidationError::InvalidConfig(format!("{what} out of range"));
-        let maker = Rate::from_decimal(config.maker_fee).ok_or_else(|| cfg_err("makerFee"))?;
-        let taker = Rate::from_decimal(config.taker_fee).ok_or_else(|| cfg_err("takerFee"))?;
-        let slip_buy = Rate::from_decimal(Decimal::ONE + config.slippage)
-            .ok_or_else(|| cfg_err("slippage"))?;
-        let slip_sell = Rate::from_decimal(Decimal::ONE - config.slippage)
-            .ok_or_else(|| cfg_err("slippage"))?;
-        let wallet = Fx::from_decimal(config.initial_balance)
+        let rate =
+            |d: Rate, what: &str| Fx::from_decimal(d.0).map(Rate).ok_or_else(|| cfg_err(what));
+        let ledger = Ledger::new(
+            rate(config.maker_fee, "makerFee")?,
+            rate(config.taker_fee, "takerFee")?,
+            rate(config.slippage, "slippage")?,
+        )
+        .ok_or_else(|| cfg_err("slippage"))?;
+        let wallet = Fx::from_decimal(config.initial_balance.0)
             .ok_or_else(|| cfg_err("initialBalance (at most 12 decimals)"))?;
         let mut tables = vec![config.default_brackets.clone()];
         tables.extend(config.brackets.values().cloned());
-        let ftables = tables
-            .iter()
-            .map(|t| {
-                t.0.iter()
-                    .map(|b| {
-                        [
-                            decimal_f64(b.notional_cap),
-                            decimal_f64(b.maint_margin_ratio),
-                            decimal_f64(b.cum),
-                        ]
-                    })
-                    .collect()
-            })
-            .collect();
+        let itables = tables.iter().map(BracketTable::to_real).collect();
         Ok(Self {
             hedging,
             config,
-            maker,
-            taker,
-            slip_buy,
-            slip_sell,
+            ledger,
             tables,
-            ftables,
+            itables,
             slow,
             syms: Vec::new(),
             names: HashMap::new(),
@@ -590,7 +412,7 @@ impl FastEngine {
         }
     }
 
-    fn next_seq(&mut self) -> u32 {
+    pub(crate) fn next_seq(&mut self) -> u32 {
         self.seq = self.seq.wrapping_add(1);
         self.seq
     }
@@ -610,7 +432,10 @@ impl FastEngine {
         }
         let m = s.mark;
         let v = self.to_fx("price", m)?;
-        let taker = [self.taker_price(true, v)?, self.taker_price(false, v)?];
+        let taker = [
+            self.taker_price(Side::Buy, v)?,
+            self.taker_price(Side::Sell, v)?,
+        ];
         let s = &mut self.syms[sym as usize];
         s.mark_fx = v;
         s.mark_fx_of = m;
@@ -625,9 +450,11 @@ impl FastEngine {
         Ok(self.syms[sym as usize].taker[usize::from(!buy)])
     }
 
-    fn taker_price(&self, buy: bool, mark: Fx) -> Result<Fx> {
-        let r = if buy { self.slip_buy } else { self.slip_sell };
-        fx(r.apply(u(mark)).ok_or_else(overflow)?)
+    fn taker_price(&self, side: Side, mark: Fx) -> Result<Fx> {
+        self.ledger
+            .taker_price(side, Price(mark))
+            .map(|p| p.0)
+            .ok_or_else(overflow)
     }
 
     #[inline]
@@ -635,141 +462,16 @@ impl FastEngine {
         Fx(self.wallet.0 - self.margin.0 - self.reserved.0)
     }
 
-    // ----- ids ---------------------------------------------------------------------------
-
-    fn pos_id(&self, slot: u32) -> u32 {
-        (u32::from(self.pos[slot as usize].gen) & GEN_MASK) << SLOT_BITS | slot
-    }
-
-    fn pos_slot(&self, id: u32) -> Result<u32> {
-        let slot = id & SLOT_MASK;
-        match self.pos.get(slot as usize) {
-            Some(p) if p.live && (u32::from(p.gen) & GEN_MASK) == id >> SLOT_BITS => Ok(slot),
-            _ => Err(OrderError::NoPosition(format!("position id {id}")).into()),
+    /// The position a slot holds, as the ledger sees it.
+    #[inline]
+    fn held(&self, slot: u32) -> Held<Fx> {
+        let p = &self.pos[slot as usize];
+        Held {
+            side: p.side(),
+            entry: Price(p.entry()),
+            amount: Quantity(p.amount()),
+            margin: Money(p.margin()),
         }
-    }
-
-    fn ord_id(&self, slot: u32) -> u32 {
-        (u32::from(self.ords[slot as usize].gen) & GEN_MASK) << SLOT_BITS | slot
-    }
-
-    fn new_pos(&mut self, p: Pos) -> Result<u32> {
-        let slot = match self.pos_free.pop() {
-            Some(s) => s,
-            None => {
-                let s = u32::try_from(self.pos.len()).map_err(|_| overflow())?;
-                if s > SLOT_MASK {
-                    return Err(EngineError::Overflow("more than 2^20 open positions"));
-                }
-                self.pos.push(Pos::default());
-                s
-            }
-        };
-        let gen = self.pos[slot as usize].gen.wrapping_add(1);
-        self.pos[slot as usize] = Pos {
-            gen,
-            live: true,
-            ..p
-        };
-        self.open_positions += 1;
-        Ok(slot)
-    }
-
-    fn free_pos(&mut self, slot: u32) {
-        let p = &mut self.pos[slot as usize];
-        p.live = false;
-        p.sl_seq = 0;
-        p.tp_seq = 0;
-        p.liq_seq = 0;
-        let sym = p.sym as usize;
-        self.pos_free.push(slot);
-        self.open_positions -= 1;
-        if self.syms[sym].net == slot {
-            self.syms[sym].net = NONE;
-        }
-    }
-
-    // ----- trigger index -----------------------------------------------------------------
-
-    fn push_trig(&mut self, sym: u32, below: bool, t: Trig) {
-        let s = &mut self.syms[sym as usize];
-        if below {
-            s.below.push(t, true);
-        } else {
-            s.above.push(t, false);
-        }
-        // Stale entries (moved, cancelled, closed) are dropped lazily; compact when the heaps
-        // have doubled since the last compaction, so the cost stays O(1) amortized.
-        if s.below.v.len() + s.above.v.len() > s.compact_at {
-            self.compact(sym);
-        }
-    }
-
-    fn compact(&mut self, sym: u32) {
-        let mut s = std::mem::take(&mut self.syms[sym as usize].below);
-        s.rebuild(|t| self.trig_valid(*t), true);
-        let mut a = std::mem::take(&mut self.syms[sym as usize].above);
-        a.rebuild(|t| self.trig_valid(*t), false);
-        let live = s.v.len() + a.v.len();
-        let sy = &mut self.syms[sym as usize];
-        sy.compact_at = (2 * live)
-            .max(64)
-            .max(sy.compact_at.min(s.v.capacity() + a.v.capacity()));
-        sy.below = s;
-        sy.above = a;
-    }
-
-    fn trig_valid(&self, t: Trig) -> bool {
-        let slot = t.slot();
-        match t.kind() {
-            K_LIMIT => self
-                .ords
-                .get(slot)
-                .is_some_and(|o| o.live && o.seq == t.seq),
-            k => self.pos.get(slot).is_some_and(|p| {
-                p.live
-                    && match k {
-                        K_SL => p.sl_seq == t.seq && p.sl.to_bits() == t.key.to_bits(),
-                        K_TP => p.tp_seq == t.seq && p.tp.to_bits() == t.key.to_bits(),
-                        _ => p.liq_seq == t.seq,
-                    }
-            }),
-        }
-    }
-
-    fn exact_liq(&self, p: &Pos) -> Result<Option<Decimal>> {
-        let side = if p.long {
-            PositionSide::Long
-        } else {
-            PositionSide::Short
-        };
-        let table = &self.tables[self.syms[p.sym as usize].table];
-        Ok(table.liquidation_price(side, dec(p.amount())?, dec(p.entry())?, dec(p.margin())?))
-    }
-
-    /// (Re)index a position's liquidation level after it changed.
-    fn key_liq(&mut self, slot: u32) -> Result<()> {
-        let p = self.pos[slot as usize];
-        let table = &self.ftables[self.syms[p.sym as usize].table];
-        let key = match liq_estimate(table, p.long, &p) {
-            Estimate::None => None,
-            Estimate::Key(k) => Some(k),
-            Estimate::Exact => self.exact_liq(&p)?.map(|lp| outward_key(lp, p.long)),
-        };
-        let seq = self.next_seq();
-        self.pos[slot as usize].liq_seq = seq;
-        if let Some(key) = key {
-            self.push_trig(
-                u32::from(p.sym),
-                p.long,
-                Trig {
-                    key,
-                    seq,
-                    what: K_LIQ << KIND_SHIFT | slot,
-                },
-            );
-        }
-        Ok(())
     }
 
     // ----- price updates -----------------------------------------------------------------
@@ -840,7 +542,7 @@ impl FastEngine {
             }
         }
         fired.retain(|t| self.trig_valid(*t));
-        // Liquidation levels were conservative: decide exactly, re-index the ones not hit.
+        // Liquidation keys were bounds: decide exactly, re-index the ones not reached.
         let mut i = 0;
         let price_fx = self.mark_fx(sym)?;
         let price_dec = dec(price_fx)?;
@@ -848,22 +550,16 @@ impl FastEngine {
             let t = fired[i];
             if t.kind() == K_LIQ {
                 let p = self.pos[t.slot()];
+                let dir = Direction::liquidation(p.side());
                 let lp = self.exact_liq(&p)?;
-                let hit = lp.is_some_and(|lp| {
-                    if p.long {
-                        price_dec <= lp
-                    } else {
-                        price_dec >= lp
-                    }
-                });
-                if !hit {
+                if !lp.is_some_and(|lp| dir.reached(lp, price_dec)) {
                     fired.swap_remove(i);
                     if let Some(lp) = lp {
                         self.push_trig(
                             sym,
-                            p.long,
+                            dir,
                             Trig {
-                                key: outward_key(lp, p.long),
+                                key: outward_key(lp, dir),
                                 ..t
                             },
                         );
@@ -949,25 +645,33 @@ impl FastEngine {
         check_price("price", price)?;
         self.check_amount(amount)?;
         let (mark, lev) = (s.mark, self.leverage_of(sym));
+        let side = side_of(buy);
         let limit = self.to_fx("price", price)?;
-        if mark != 0.0 && (if buy { mark <= price } else { mark >= price }) {
+        if mark != 0.0 && Trigger::Limit.reached(side, price, mark) {
             let tp = self.taker_at_mark(sym, buy)?;
-            let px = if buy { tp.min(limit) } else { tp.max(limit) };
+            let px = ledger::cap_at_limit(side, Price(tp), Price(limit)).0;
             let ok = self.fill(sym, buy, amount, px, false, lev, Fx::ZERO, FillKind::Limit)?;
             return Ok(ok.then_some(px));
         }
-        // Reservation: margin of the part that would open exposure + maker fee at the limit.
-        let opposing = self.opposing(sym, buy);
-        let open = Fx(amount.0.saturating_sub(opposing.0).max(0));
-        let margin = fixed::mul_div(u(limit), u(open), lev).ok_or_else(overflow)?;
-        let fee = fixed::mul3(u(limit), u(amount), self.maker).ok_or_else(overflow)?;
-        let need = fx(margin + fee)?;
+        let held = self.net_held(sym);
+        let opposing = ledger::opposing(held.as_ref(), side);
+        let need = self
+            .ledger
+            .reservation(
+                Price(limit),
+                Quantity(amount),
+                opposing,
+                lev,
+                Liquidity::Maker,
+            )
+            .ok_or_else(overflow)?
+            .0;
         if need > self.free() {
             self.rejected += 1;
             return Ok(None);
         }
         let seq = self.next_seq();
-        let o = Ord {
+        let slot = self.new_ord(Ord {
             amount,
             reserved: need,
             price,
@@ -977,31 +681,13 @@ impl FastEngine {
             lev: lev as u8,
             buy,
             live: true,
-        };
-        let slot = match self.ord_free.pop() {
-            Some(s) => s,
-            None => {
-                let s = u32::try_from(self.ords.len()).map_err(|_| overflow())?;
-                if s > SLOT_MASK {
-                    return Err(EngineError::Overflow("more than 2^20 resting orders"));
-                }
-                self.ords.push(Ord::default());
-                s
-            }
-        };
-        let gen = self.ords[slot as usize].gen.wrapping_add(1);
-        self.ords[slot as usize] = Ord { gen, ..o };
+        })?;
         self.reserved = self.reserved.checked_add(need).ok_or_else(overflow)?;
-        self.open_orders += 1;
         self.last_order = self.ord_id(slot);
         self.push_trig(
             sym,
-            buy,
-            Trig {
-                key: price,
-                seq,
-                what: K_LIMIT << KIND_SHIFT | slot,
-            },
+            Trigger::Limit.direction(side),
+            Trig::new(price, seq, K_LIMIT, slot),
         );
         Ok(None)
     }
@@ -1011,32 +697,21 @@ impl FastEngine {
     /// # Errors
     /// `ORDER_NOT_FOUND`.
     pub fn cancel(&mut self, order_id: u32) -> Result<()> {
-        let slot = order_id & SLOT_MASK;
-        match self.ords.get(slot as usize) {
-            Some(o) if o.live && (u32::from(o.gen) & GEN_MASK) == order_id >> SLOT_BITS => {
-                self.drop_order(slot);
-                Ok(())
-            }
-            _ => Err(OrderError::OrderNotFound(format!("order id {order_id}")).into()),
-        }
-    }
-
-    fn drop_order(&mut self, slot: u32) {
+        let slot = self
+            .ord_slot(order_id)
+            .ok_or_else(|| OrderError::OrderNotFound(format!("order id {order_id}")))?;
         let o = &mut self.ords[slot as usize];
-        o.live = false;
         self.reserved = Fx(self.reserved.0 - o.reserved.0);
         o.reserved = Fx::ZERO;
-        self.ord_free.push(slot);
-        self.open_orders -= 1;
+        self.free_ord(slot);
+        Ok(())
     }
 
     fn fill_limit(&mut self, slot: u32) -> Result<()> {
         let o = self.ords[slot as usize];
         let px = self.to_fx("price", o.price)?;
         // The order leaves the book either way; its reservation is released by `fill`.
-        self.ords[slot as usize].live = false;
-        self.ord_free.push(slot);
-        self.open_orders -= 1;
+        self.free_ord(slot);
         self.fill(
             o.sym,
             o.buy,
@@ -1050,24 +725,18 @@ impl FastEngine {
         Ok(())
     }
 
-    fn opposing(&self, sym: u32, buy: bool) -> Fx {
+    /// Netting: the symbol's position as the ledger sees it (hedging: none).
+    fn net_held(&self, sym: u32) -> Option<Held<Fx>> {
         if self.hedging {
-            return Fx::ZERO;
+            return None;
         }
         let net = self.syms[sym as usize].net;
-        if net == NONE {
-            return Fx::ZERO;
-        }
-        let p = &self.pos[net as usize];
-        if p.long == buy {
-            Fx::ZERO
-        } else {
-            p.amount()
-        }
+        (net != NONE).then(|| self.held(net))
     }
 
-    /// Execute `qty` at `px`. Returns false when rejected for balance (reservation released).
-    #[allow(clippy::too_many_arguments, clippy::too_many_lines)]
+    /// Execute `qty` at `px`: the ledger plans the fill, this commits it to the books.
+    /// Returns false when rejected for balance (reservation released).
+    #[allow(clippy::too_many_arguments)]
     fn fill(
         &mut self,
         sym: u32,
@@ -1079,88 +748,66 @@ impl FastEngine {
         reserved: Fx,
         kind: FillKind,
     ) -> Result<bool> {
-        let rate = if maker { self.maker } else { self.taker };
         let net = if self.hedging {
             NONE
         } else {
             self.syms[sym as usize].net
         };
-        let opposing = self.opposing(sym, buy);
-        let reduce = qty.min(opposing);
-        let open = Fx(qty.0 - reduce.0);
-        // px × open once: margin, the fee when nothing is reduced, the 1x-long test below.
-        let open_notional = if open.0 > 0 {
-            fixed::mul(u(px), u(open))
-        } else {
-            Some(0)
-        };
-        let fee = match open_notional {
-            Some(n) if reduce.0 == 0 => fixed::mul(n, rate.num).map(fixed::div_e24_round),
-            _ => None,
-        };
-        let fee = match fee {
-            Some(f) => fx(f)?,
-            None => fx(fixed::mul3(u(px), u(qty), rate).ok_or_else(overflow)?)?,
-        };
-        let (realized, released) = if reduce.0 > 0 {
-            let p = &self.pos[net as usize];
-            let realized = pnl(p.long, px, p.entry(), reduce)?;
-            let released = if reduce == p.amount() {
-                p.margin()
-            } else {
-                part(p.margin(), reduce, p.amount())?
-            };
-            (realized, released)
-        } else {
-            (Fx::ZERO, Fx::ZERO)
-        };
-        let open_margin = match open_notional {
-            _ if open.0 == 0 => Fx::ZERO,
-            Some(n) => fx(fixed::div_round(n, lev))?,
-            None => fx(fixed::mul_div(u(px), u(open), lev).ok_or_else(overflow)?)?,
-        };
-        if open.0 > 0 {
-            let available = Fx(self.free().0 + reserved.0 + released.0 + realized.0);
-            if open_margin.0 + fee.0 > available.0 {
-                self.reserved = Fx(self.reserved.0 - reserved.0);
-                self.rejected += 1;
-                return Ok(false);
-            }
+        let held = (net != NONE).then(|| self.held(net));
+        let plan = self
+            .ledger
+            .plan(
+                held.as_ref(),
+                side_of(buy),
+                Quantity(qty),
+                Price(px),
+                liquidity_of(maker),
+                lev,
+            )
+            .ok_or_else(overflow)?;
+        let refused = plan.short_of_funds(Money(self.free()), Money(reserved));
+        // Filled or refused, the order's reservation is released.
+        self.reserved = Fx(self.reserved.0 - reserved.0);
+        if refused {
+            self.rejected += 1;
+            return Ok(false);
         }
         // Commit.
-        self.reserved = Fx(self.reserved.0 - reserved.0);
+        let (fee, realized) = (plan.fee.0, plan.realized.0);
         self.wallet = Fx(self.wallet.0 + realized.0 - fee.0);
         self.fees = Fx(self.fees.0 + fee.0);
         self.realized = Fx(self.realized.0 + realized.0);
         self.filled += 1;
         let mut position = NONE;
-        if reduce.0 > 0 {
+        if let Some(h) = held.filter(|_| plan.reduce.0 .0 > 0) {
             position = self.pos_id(net);
-            let p = &mut self.pos[net as usize];
-            if reduce == p.amount() {
-                self.margin = Fx(self.margin.0 - p.margin().0);
+            if plan.closes {
+                self.margin = Fx(self.margin.0 - h.margin.0 .0);
                 self.free_pos(net);
             } else {
-                p.amount = F96::of(Fx(p.amount().0 - reduce.0))?;
-                p.margin = F96::of(Fx(p.margin().0 - released.0))?;
+                let after = plan.after_reduce(&h).ok_or_else(overflow)?;
+                let p = &mut self.pos[net as usize];
+                p.amount = F96::of(after.amount.0)?;
+                p.margin = F96::of(after.margin.0)?;
                 let r = &mut self.syms[sym as usize].realized;
                 *r = Fx(r.0 + realized.0);
-                self.margin = Fx(self.margin.0 - released.0);
+                self.margin = Fx(self.margin.0 - plan.released.0 .0);
                 self.key_liq(net)?;
             }
         }
-        if open.0 > 0 {
+        if plan.open.0 .0 > 0 {
             let cur = if self.hedging {
                 NONE
             } else {
                 self.syms[sym as usize].net
             };
-            self.margin = Fx(self.margin.0 + open_margin.0);
-            if cur == NONE {
+            self.margin = Fx(self.margin.0 + plan.open_margin.0 .0);
+            let slot = if cur == NONE {
+                let after = plan.after_open(None).ok_or_else(overflow)?;
                 let slot = self.new_pos(Pos {
-                    entry: F96::of(px)?,
-                    amount: F96::of(open)?,
-                    margin: F96::of(open_margin)?,
+                    entry: F96::of(after.entry.0)?,
+                    amount: F96::of(after.amount.0)?,
+                    margin: F96::of(after.margin.0)?,
                     sym: sym as u16,
                     lev: lev as u8,
                     long: buy,
@@ -1173,24 +820,18 @@ impl FastEngine {
                     sy.realized = Fx::ZERO;
                     sy.leverage = lev;
                 }
-                // A long whose margin covers its whole notional (every 1x long) cannot be
-                // liquidated: no index entry. Otherwise index its liquidation level.
-                let covered = buy
-                    && open_notional.is_some_and(|n| {
-                        fixed::mul(u(open_margin), fixed::ONE as u128).is_some_and(|m| m >= n)
-                    });
-                if !covered {
-                    self.key_liq(slot)?;
-                }
-                position = self.pos_id(slot);
+                slot
             } else {
+                let h = self.held(cur);
+                let after = plan.after_open(Some(&h)).ok_or_else(overflow)?;
                 let p = &mut self.pos[cur as usize];
-                p.entry = F96::of(average(p.entry(), p.amount(), px, open)?)?;
-                p.amount = F96::of(Fx(p.amount().0 + open.0))?;
-                p.margin = F96::of(Fx(p.margin().0 + open_margin.0))?;
-                self.key_liq(cur)?;
-                position = self.pos_id(cur);
-            }
+                p.entry = F96::of(after.entry.0)?;
+                p.amount = F96::of(after.amount.0)?;
+                p.margin = F96::of(after.margin.0)?;
+                cur
+            };
+            self.key_liq(slot)?;
+            position = self.pos_id(slot);
         }
         self.last_position = position;
         self.log.push(FastFill {
@@ -1205,17 +846,28 @@ impl FastEngine {
         Ok(true)
     }
 
-    /// Close a whole position at `px` (SL/TP/close): a reduce of its full amount.
+    /// Close a whole position at `px` (SL/TP/close): the ledger's fill of its full amount
+    /// against it.
     fn close_slot(&mut self, slot: u32, px: Fx, maker: bool, kind: FillKind) -> Result<()> {
+        let h = self.held(slot);
         let p = self.pos[slot as usize];
-        let rate = if maker { self.maker } else { self.taker };
-        let fee = fx(fixed::mul3(u(px), u(p.amount()), rate).ok_or_else(overflow)?)?;
-        let realized = pnl(p.long, px, p.entry(), p.amount())?;
+        let plan = self
+            .ledger
+            .plan(
+                Some(&h),
+                p.side().closing_side(),
+                h.amount,
+                Price(px),
+                liquidity_of(maker),
+                u32::from(p.lev),
+            )
+            .ok_or_else(overflow)?;
+        let (fee, realized) = (plan.fee.0, plan.realized.0);
         let position = self.pos_id(slot);
         self.wallet = Fx(self.wallet.0 + realized.0 - fee.0);
         self.fees = Fx(self.fees.0 + fee.0);
         self.realized = Fx(self.realized.0 + realized.0);
-        self.margin = Fx(self.margin.0 - p.margin().0);
+        self.margin = Fx(self.margin.0 - plan.released.0 .0);
         self.filled += 1;
         self.free_pos(slot);
         self.log.push(FastFill {
@@ -1231,10 +883,11 @@ impl FastEngine {
     }
 
     fn liquidate(&mut self, slot: u32, price: Fx) -> Result<()> {
+        let h = self.held(slot);
         let p = self.pos[slot as usize];
-        let upnl = pnl(p.long, price, p.entry(), p.amount())?;
-        let realized = upnl.max(Fx(-p.margin().0));
-        let clearance = Fx((p.margin().0 + realized.0).max(0));
+        let s = liquidation::settle(h.side, h.entry, h.amount, h.margin, Price(price))
+            .ok_or_else(overflow)?;
+        let (realized, clearance) = (s.realized.0, s.clearance.0);
         let position = self.pos_id(slot);
         self.wallet = Fx(self.wallet.0 + realized.0 - clearance.0);
         self.realized = Fx(self.realized.0 + realized.0);
@@ -1294,50 +947,9 @@ impl FastEngine {
             }
             return Ok(());
         };
-        check_price(if sl { "stopLoss" } else { "takeProfit" }, level)?;
+        self.check_protection(slot, kind, level)?;
         let p = self.pos[slot as usize];
-        // Sell-side (long) SL and buy-side (short) TP fire on a fall to the level.
-        let below = p.long == sl;
-        let mark = self.syms[p.sym as usize].mark;
-        let reached = if mark != 0.0 {
-            if below {
-                mark <= level
-            } else {
-                mark >= level
-            }
-        } else {
-            let l = self.to_fx("level", level)?;
-            if below {
-                p.entry() <= l
-            } else {
-                p.entry() >= l
-            }
-        };
-        if reached {
-            let side = if p.long {
-                PositionSide::Long
-            } else {
-                PositionSide::Short
-            };
-            let against = if mark != 0.0 {
-                self.to_fx("price", mark)?
-            } else {
-                p.entry()
-            };
-            let k = if sl {
-                OrderType::StopLoss
-            } else {
-                OrderType::TakeProfit
-            };
-            return Err(iftb_core::paper::protection_error(
-                k,
-                side,
-                dec(self.to_fx("level", level)?)?,
-                "current",
-                dec(against)?,
-            )
-            .into());
-        }
+        let dir = Direction::protecting(protective_trigger(kind), p.side());
         let old = if sl { p.sl_seq } else { p.tp_seq };
         // Moving keeps the original age (PaperEngine moves the same order).
         let seq = if old != 0 { old } else { self.next_seq() };
@@ -1353,14 +965,128 @@ impl FastEngine {
         }
         self.push_trig(
             u32::from(p.sym),
-            below,
-            Trig {
-                key: level,
-                seq,
-                what: (if sl { K_SL } else { K_TP }) << KIND_SHIFT | slot,
-            },
+            dir,
+            Trig::new(level, seq, if sl { K_SL } else { K_TP }, slot),
         );
         Ok(())
+    }
+
+    /// Whether a protective level may be set on the position in `slot`: a valid price that
+    /// the mark (or, without one, the entry) does not already reach.
+    ///
+    /// # Errors
+    /// `INVALID_STOP_LOSS` / `INVALID_TAKE_PROFIT`, bad number.
+    fn check_protection(&self, slot: u32, kind: OrderType, level: f64) -> Result<()> {
+        let sl = kind == OrderType::StopLoss;
+        check_price(if sl { "stopLoss" } else { "takeProfit" }, level)?;
+        let p = self.pos[slot as usize];
+        let trigger = protective_trigger(kind);
+        let dir = Direction::protecting(trigger, p.side());
+        let mark = self.syms[p.sym as usize].mark;
+        let reached = if mark != 0.0 {
+            dir.reached(level, mark)
+        } else {
+            dir.reached(self.to_fx("level", level)?, p.entry())
+        };
+        if reached {
+            let against = if mark != 0.0 {
+                self.to_fx("price", mark)?
+            } else {
+                p.entry()
+            };
+            return Err(protection_error(
+                trigger,
+                p.side(),
+                Price(dec(self.to_fx("level", level)?)?),
+                "current",
+                Price(dec(against)?),
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    /// A market order with a stop-loss and a take-profit on the position it opens or changes,
+    /// atomically: the levels are checked first (against the position the order would leave,
+    /// at the current mark), and a refusal changes nothing. Returns the fill price, `None`
+    /// when the order is rejected for balance.
+    ///
+    /// # Errors
+    /// As `market`, and `INVALID_STOP_LOSS` / `INVALID_TAKE_PROFIT` / bad numbers before
+    /// anything executes.
+    pub fn bracket(
+        &mut self,
+        sym: u32,
+        buy: bool,
+        amount: Fx,
+        stop_loss: Option<f64>,
+        take_profit: Option<f64>,
+    ) -> Result<Option<Fx>> {
+        // The side of the position after the fill: the order's, unless it only reduces a
+        // netting position (then the levels protect what is left, on the other side).
+        let s = self.sym(sym)?;
+        if s.mark == 0.0 {
+            return Err(OrderError::NoPrice(s.name.to_string()).into());
+        }
+        self.check_amount(amount)?;
+        let side = side_of(buy);
+        let held = self.net_held(sym);
+        let remains = match &held {
+            Some(h) if h.side != side.position_side() && h.amount.0 > amount => h.side,
+            Some(h)
+                if h.side != side.position_side()
+                    && h.amount.0 == amount
+                    && (stop_loss.is_some() || take_profit.is_some()) =>
+            {
+                return Err(OrderError::NoPosition(format!(
+                    "{} after this order (it closes the position; nothing to protect)",
+                    s.name
+                ))
+                .into());
+            }
+            _ => side.position_side(),
+        };
+        let mark = self.syms[sym as usize].mark;
+        for (kind, level) in [
+            (OrderType::StopLoss, stop_loss),
+            (OrderType::TakeProfit, take_profit),
+        ] {
+            let Some(level) = level else { continue };
+            check_price(
+                if kind == OrderType::StopLoss {
+                    "stopLoss"
+                } else {
+                    "takeProfit"
+                },
+                level,
+            )?;
+            let trigger = protective_trigger(kind);
+            if Direction::protecting(trigger, remains).reached(level, mark) {
+                return Err(protection_error(
+                    trigger,
+                    remains,
+                    Price(dec(self.to_fx("level", level)?)?),
+                    "current",
+                    Price(dec(self.to_fx("price", mark)?)?),
+                )
+                .into());
+            }
+        }
+        let Some(px) = self.market(sym, buy, amount)? else {
+            return Ok(None);
+        };
+        let id = self.last_position;
+        if id != NONE && self.pos_slot(id).is_ok() {
+            for (kind, level) in [
+                (OrderType::StopLoss, stop_loss),
+                (OrderType::TakeProfit, take_profit),
+            ] {
+                if level.is_some() {
+                    self.set_protection(id, kind, level)?;
+                }
+            }
+        }
+        Ok(Some(px))
     }
 
     // ----- queries -----------------------------------------------------------------------
@@ -1444,11 +1170,7 @@ impl FastEngine {
         Some(FastPosition {
             id,
             symbol: u32::from(p.sym),
-            side: if p.long {
-                PositionSide::Long
-            } else {
-                PositionSide::Short
-            },
+            side: p.side(),
             entry_price: p.entry(),
             amount: p.amount(),
             margin: p.margin(),
@@ -1485,9 +1207,14 @@ impl FastEngine {
             } else {
                 p.entry()
             };
-            sum = sum
-                .checked_add(pnl(p.long, mark, p.entry(), p.amount())?)
-                .ok_or_else(overflow)?;
+            let pnl = ledger::pnl(
+                p.side(),
+                Price(p.entry()),
+                Price(mark),
+                Quantity(p.amount()),
+            )
+            .ok_or_else(overflow)?;
+            sum = sum.checked_add(pnl.0).ok_or_else(overflow)?;
         }
         Ok(sum)
     }
@@ -1511,127 +1238,4 @@ impl FastEngine {
             + self.log.capacity() * size_of::<FastFill>()
             + self.fired.capacity() * size_of::<Trig>()
     }
-}
-
-/// `side × (px − entry) × qty`, on the quantum.
-#[inline]
-fn pnl(long: bool, px: Fx, entry: Fx, qty: Fx) -> Result<Fx> {
-    let diff = if long { px.0 - entry.0 } else { entry.0 - px.0 };
-    let m = fx(fixed::mul_div(diff.unsigned_abs(), u(qty), 1).ok_or_else(overflow)?)?;
-    Ok(if diff < 0 { Fx(-m.0) } else { m })
-}
-
-/// `round(margin × reduce / amount)`.
-fn part(margin: Fx, reduce: Fx, amount: Fx) -> Result<Fx> {
-    match u(margin).checked_mul(u(reduce)) {
-        Some(n) => fx(fixed::div_round_u128(n, u(amount))),
-        None => {
-            let d = iftb_core::num::money(
-                dec(margin)?
-                    .checked_mul(dec(reduce)?)
-                    .and_then(|x| x.checked_div(dec(amount).ok()?))
-                    .ok_or_else(overflow)?,
-            );
-            Fx::from_decimal(d).ok_or_else(overflow)
-        }
-    }
-}
-
-/// `round((e₁q₁ + e₂q₂) / (q₁ + q₂))`.
-fn average(e1: Fx, q1: Fx, e2: Fx, q2: Fx) -> Result<Fx> {
-    let num = u(e1)
-        .checked_mul(u(q1))
-        .and_then(|a| a.checked_add(u(e2).checked_mul(u(q2))?));
-    match num {
-        Some(n) => fx(fixed::div_round_u128(n, u(q1) + u(q2))),
-        None => {
-            let n = dec(e1)? * dec(q1)? + dec(e2)? * dec(q2)?;
-            let d = iftb_core::num::money(n.checked_div(dec(q1)? + dec(q2)?).ok_or_else(overflow)?);
-            Fx::from_decimal(d).ok_or_else(overflow)
-        }
-    }
-}
-
-enum Estimate {
-    None,
-    Key(f64),
-    Exact,
-}
-
-/// A double on the safe side of an exact level: for a long (fires at price ≤ level) a key
-/// ≥ the level, for a short one ≤ it.
-fn outward_key(lp: Decimal, long: bool) -> f64 {
-    let f = decimal_f64(lp);
-    let nudge = f.abs() * 1e-12 + 1e-300;
-    if long {
-        f + nudge
-    } else {
-        f - nudge
-    }
-}
-
-fn decimal_f64(d: Decimal) -> f64 {
-    // Mantissa up to 96 bits and scale up to 28: relative error a few ulps at most.
-    #[allow(clippy::cast_precision_loss)]
-    let m = d.mantissa() as f64;
-    m / 10f64.powi(d.scale() as i32)
-}
-
-fn fx_f64(v: Fx) -> f64 {
-    v.approx_f64()
-}
-
-/// A double on the safe side of the liquidation level, from doubles with an error bound
-/// (1e-12 of the magnitudes, far above the ~1e-15 of the arithmetic); `Exact` when the
-/// notional is close to a bracket boundary, where doubles could pick another bracket.
-fn liq_estimate(rows: &[[f64; 3]], long: bool, p: &Pos) -> Estimate {
-    if long {
-        // Exactly: margin ≥ entry × amount means WB + cum − q·EP ≥ 0 in every bracket, so
-        // LP ≤ 0, "cannot be liquidated" (every 1x long).
-        if let Some(n) = fixed::mul(u(p.entry()), u(p.amount())) {
-            if fixed::mul(u(p.margin()), fixed::ONE as u128).is_some_and(|m| m >= n) {
-                return Estimate::None;
-            }
-        }
-    }
-    let (q, ep, wb) = (fx_f64(p.amount()), fx_f64(p.entry()), fx_f64(p.margin()));
-    let near = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (a.abs() + b.abs());
-    let pick = |notional: f64| -> Option<usize> {
-        rows.iter()
-            .position(|b| notional < b[0])
-            .or(rows.len().checked_sub(1))
-    };
-    let near_edge = |notional: f64| rows.iter().any(|b| near(notional, b[0]));
-    // LP = (WB + cum − s·q·EP) / (q·MMR − s·q); as a bound on the safe side.
-    let solve = |i: usize| -> f64 {
-        let [_, mmr, cum] = rows[i];
-        let err = 1e-12 * (wb + cum + q * ep) + 1e-300;
-        if long {
-            // den = q(1 − mmr) > 0 after the sign flip; upper bound.
-            (q * ep - wb - cum + err) / (q * (1.0 - mmr)) * (1.0 + 1e-12)
-        } else {
-            // den = q(1 + mmr); lower bound.
-            (wb + cum + q * ep - err) / (q * (1.0 + mmr)) * (1.0 - 1e-12)
-        }
-    };
-    let n0 = ep * q;
-    if near_edge(n0) {
-        return Estimate::Exact;
-    }
-    let Some(i0) = pick(n0) else {
-        return Estimate::None;
-    };
-    let mut lp = solve(i0);
-    let n1 = lp * q;
-    if near_edge(n1) {
-        return Estimate::Exact;
-    }
-    if let Some(i1) = pick(n1).filter(|i| *i != i0) {
-        lp = solve(i1);
-    }
-    if long && lp <= 0.0 {
-        // Even the upper bound is ≤ 0: the exact level is ≤ 0, "cannot be liquidated".
-        return Estimate::None;
-    }
-    Estimate::Key(lp.max(0.0))
 }

@@ -450,6 +450,124 @@ fn slow_mul(vals: &[u128], r: Rate, d: u32) -> Option<u128> {
     Fx::from_decimal(m).and_then(|f| u128::try_from(f.0).ok())
 }
 
+// ----- the ledger's number type -----------------------------------------------------------
+
+/// An exact product of two non-negative [`Fx`] values (a notional): in 10⁻²⁴ units when it
+/// fits 128 bits, else kept as its factors (the slow paths go through `Decimal`).
+#[derive(Debug, Clone, Copy)]
+pub struct Wide {
+    p: Option<u128>,
+    a: Fx,
+    b: Fx,
+}
+
+#[inline]
+fn signed(neg: bool, m: u128) -> Option<Fx> {
+    let v = i128::try_from(m).ok()?;
+    Some(Fx(if neg { -v } else { v }))
+}
+
+/// The ledger's arithmetic on the fixed-point quantum: the same results as `Decimal` with
+/// `iftb_core::num::money` rounding, in 64/128-bit integer operations.
+impl iftb_core::ledger::Num for Fx {
+    type Wide = Wide;
+    const ZERO: Self = Fx(0);
+    const ONE: Self = Fx(ONE);
+
+    #[inline]
+    fn add(self, o: Self) -> Option<Self> {
+        self.checked_add(o)
+    }
+    #[inline]
+    fn sub(self, o: Self) -> Option<Self> {
+        self.checked_sub(o)
+    }
+    #[inline]
+    fn neg(self) -> Self {
+        Fx(-self.0)
+    }
+    #[inline]
+    fn wide(a: Self, b: Self) -> Option<Wide> {
+        Some(Wide {
+            p: mul(a.unsigned_abs(), b.unsigned_abs()),
+            a,
+            b,
+        })
+    }
+    #[inline]
+    fn round_wide_mul(w: Wide, r: Self) -> Option<Self> {
+        let r = r.unsigned_abs();
+        let m = match w.p.and_then(|p| mul(p, r)) {
+            Some(x) => div_e24_round(x),
+            None => mul3(w.a.unsigned_abs(), w.b.unsigned_abs(), Rate { num: r })?,
+        };
+        signed(false, m)
+    }
+    #[inline]
+    fn round_wide_div(w: Wide, d: u32) -> Option<Self> {
+        let m = match w.p {
+            Some(n) => div_round(n, d),
+            None => mul_div(w.a.unsigned_abs(), w.b.unsigned_abs(), d)?,
+        };
+        signed(false, m)
+    }
+    /// Exact when the product fits 128 bits; beyond that (notionals past ~3·10¹⁴) it answers
+    /// `false`, the safe side for its one use ("never liquidated").
+    #[inline]
+    fn covers(a: Self, w: Wide) -> bool {
+        a.0 >= 0
+            && w.p
+                .is_some_and(|n| mul(a.unsigned_abs(), ONE as u128).is_some_and(|m| m >= n))
+    }
+    #[inline]
+    fn round_mul(a: Self, b: Self) -> Option<Self> {
+        signed(a.0 < 0, mul_div(a.unsigned_abs(), b.unsigned_abs(), 1)?)
+    }
+    #[inline]
+    fn round_mul_div(a: Self, b: Self, c: Self) -> Option<Self> {
+        let (a, b, c) = (a.unsigned_abs(), b.unsigned_abs(), c.unsigned_abs());
+        let m = match a.checked_mul(b) {
+            Some(n) => div_round_u128(n, c),
+            None => {
+                let d = iftb_core::num::money(
+                    Fx(i128::try_from(a).ok()?)
+                        .to_decimal()?
+                        .checked_mul(Fx(i128::try_from(b).ok()?).to_decimal()?)?
+                        .checked_div(Fx(i128::try_from(c).ok()?).to_decimal()?)?,
+                );
+                Fx::from_decimal(d)?.unsigned_abs()
+            }
+        };
+        signed(false, m)
+    }
+    #[inline]
+    fn round_weighted(a: Self, b: Self, c: Self, d: Self) -> Option<Self> {
+        let (ua, ub, uc, ud) = (
+            a.unsigned_abs(),
+            b.unsigned_abs(),
+            c.unsigned_abs(),
+            d.unsigned_abs(),
+        );
+        let num = ua
+            .checked_mul(ub)
+            .and_then(|x| x.checked_add(uc.checked_mul(ud)?));
+        let m = match num {
+            Some(n) => div_round_u128(n, ub + ud),
+            None => {
+                let n = a
+                    .to_decimal()?
+                    .checked_mul(b.to_decimal()?)?
+                    .checked_add(c.to_decimal()?.checked_mul(d.to_decimal()?)?)?;
+                let q = iftb_core::num::money(
+                    n.checked_div(b.to_decimal()?.checked_add(d.to_decimal()?)?)?,
+                );
+                Fx::from_decimal(q)?.unsigned_abs()
+            }
+        };
+        signed(false, m)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

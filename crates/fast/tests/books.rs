@@ -10,12 +10,14 @@ fn slow(x: f64) -> Option<Fx> {
     Fx::from_decimal(Decimal::from_str(&format!("{x}")).ok()?)
 }
 
-fn d(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap()
+/// A decimal, as whatever money type it is compared with.
+fn d<T: From<Decimal>>(s: &str) -> T {
+    T::from(Decimal::from_str(s).unwrap())
 }
 
-fn fxd(v: Fx) -> Decimal {
-    v.to_decimal().unwrap()
+/// An exact fixed-point value as a decimal, or as whatever money type it is compared with.
+fn fxd<T: From<Decimal>>(v: Fx) -> T {
+    T::from(v.to_decimal().unwrap())
 }
 
 fn fx_of(x: Decimal) -> Fx {
@@ -76,6 +78,16 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+fn order(s: usize, buy: bool, order_type: OrderType, amount: Decimal) -> OrderRequest {
+    let side = if buy { Side::Buy } else { Side::Sell };
+    OrderRequest::new(
+        Symbol::parse(SYMS[s]).unwrap(),
+        side,
+        order_type,
+        Quantity(amount),
+    )
+}
+
 fn bp(price: Decimal, bp: i32) -> Decimal {
     (price * Decimal::from(10_000 + bp) / Decimal::from(10_000)).round_dp(2)
 }
@@ -110,7 +122,7 @@ impl Pair {
 
     fn mark(&mut self, s: usize, price: Decimal) {
         self.marks[s] = price;
-        self.paper.update_price(SYMS[s], price).unwrap();
+        self.paper.update_price(SYMS[s], Price(price)).unwrap();
         self.fast.update_price(self.ids[s], f(price)).unwrap();
     }
 
@@ -122,13 +134,7 @@ impl Pair {
             }
             Op::Market { s, buy, milli } => {
                 let amount = Decimal::new(i64::from(milli), 3);
-                let req = OrderRequest {
-                    symbol: SYMS[s].into(),
-                    side: if buy { "buy" } else { "sell" }.into(),
-                    order_type: "market".into(),
-                    amount,
-                    ..OrderRequest::default()
-                };
+                let req = order(s, buy, OrderType::Market, amount);
                 let po = self.paper.place_order(&req, None).unwrap();
                 let fo = self.fast.market(self.ids[s], buy, fx_of(amount)).unwrap();
                 match po.status {
@@ -147,12 +153,8 @@ impl Pair {
                 let amount = Decimal::new(i64::from(milli), 3);
                 let price = bp(self.marks[s], offset_bp);
                 let req = OrderRequest {
-                    symbol: SYMS[s].into(),
-                    side: if buy { "buy" } else { "sell" }.into(),
-                    order_type: "limit".into(),
-                    amount,
-                    price: Some(price),
-                    ..OrderRequest::default()
+                    price: Some(Price(price)),
+                    ..order(s, buy, OrderType::Limit, amount)
                 };
                 let po = self.paper.place_order(&req, None).unwrap();
                 let fo = self
@@ -185,7 +187,7 @@ impl Pair {
                 } else {
                     OrderType::TakeProfit
                 };
-                let pr = self.paper.set_protection(SYMS[s], kind, Some(level));
+                let pr = self.paper.set_protection(SYMS[s], kind, Some(Price(level)));
                 let id = self.fast.position_of(self.ids[s]).unwrap();
                 let fr = self.fast.set_protection(id, kind, Some(f(level)));
                 assert_eq!(pr.is_ok(), fr.is_ok(), "{pr:?} {fr:?}");
@@ -243,14 +245,14 @@ impl Pair {
     fn check(&self) {
         let a = self.paper.account();
         let b = self.fast.books();
-        assert_eq!(fxd(b.wallet), a.wallet_balance, "wallet");
-        assert_eq!(fxd(b.fees_paid), a.fees_paid, "fees");
-        assert_eq!(fxd(b.realized_pnl), a.realized_pnl, "realized");
-        assert_eq!(fxd(b.reserved), a.reserved, "reserved");
-        assert_eq!(fxd(b.margin_used), a.margin_used, "margin");
-        assert_eq!(fxd(b.free), a.balance, "free");
+        assert_eq!(fxd::<Money>(b.wallet), a.wallet_balance, "wallet");
+        assert_eq!(fxd::<Money>(b.fees_paid), a.fees_paid, "fees");
+        assert_eq!(fxd::<Money>(b.realized_pnl), a.realized_pnl, "realized");
+        assert_eq!(fxd::<Money>(b.reserved), a.reserved, "reserved");
+        assert_eq!(fxd::<Money>(b.margin_used), a.margin_used, "margin");
+        assert_eq!(fxd::<Money>(b.free), a.balance, "free");
         assert_eq!(
-            fxd(self.fast.unrealized().unwrap()),
+            fxd::<Money>(self.fast.unrealized().unwrap()),
             a.unrealized_pnl,
             "unrealized"
         );
@@ -315,7 +317,7 @@ fn liquidation_matches_paper_engine() {
     // Walk down through the liquidation price (~47,700 at 20x) in small steps.
     let mut p = d("50000");
     while p > d("47000") {
-        p -= d("17.5");
+        p -= d::<Decimal>("17.5");
         pair.mark(0, p);
         pair.check();
     }
@@ -333,7 +335,7 @@ fn liquidation_matches_paper_engine() {
         milli: 500,
     });
     while pair.fast.open_positions() > 0 {
-        p += d("41.25");
+        p += d::<Decimal>("41.25");
         pair.mark(0, p);
         pair.check();
     }
@@ -391,11 +393,11 @@ fn hedging_positions_and_trigger_index() {
     // Books: wallet = initial − fees + realized, margin = Σ position margin.
     let b = e.books();
     assert_eq!(
-        fxd(b.wallet),
-        d("1000000000") - fxd(b.fees_paid) + fxd(b.realized_pnl)
+        fxd::<Decimal>(b.wallet),
+        d::<Decimal>("1000000000") - fxd::<Decimal>(b.fees_paid) + fxd::<Decimal>(b.realized_pnl)
     );
-    let margin: Decimal = e.positions().iter().map(|p| fxd(p.margin)).sum();
-    assert_eq!(fxd(b.margin_used), margin);
+    let margin: Decimal = e.positions().iter().map(|p| fxd::<Decimal>(p.margin)).sum();
+    assert_eq!(fxd::<Decimal>(b.margin_used), margin);
     // Close the rest by hand.
     for id in ids {
         if e.position(id).is_some() {

@@ -64,6 +64,10 @@ pub mod code {
     pub const MIN_NOTIONAL: i64 = -4164;
     /// Post-only rejected.
     pub const POST_ONLY_REJECT: i64 = -5022;
+    /// FOK order could not be filled in full.
+    pub const FOK_REJECTED: i64 = -5021;
+    /// Client order id already used by an open order (futures).
+    pub const DUPLICATED_CLIENT_ORDER_ID: i64 = -4116;
 }
 
 #[derive(Deserialize)]

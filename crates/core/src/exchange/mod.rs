@@ -27,7 +27,8 @@ use crate::binance::errors::code;
 use crate::binance::http::{HttpRequest, HttpResponse, Method};
 use crate::binance::sign::Credentials;
 use crate::binance::Market;
-use crate::liquidation::BracketTable;
+use crate::ledger::BracketTable;
+use crate::money::{Money, Rate};
 use crate::rules::{MarketRules, SymbolRules};
 use crate::types::Symbol;
 use futures::{Futures, FuturesConfig};
@@ -271,10 +272,10 @@ impl LocalExchange {
         let futures = Futures::new(
             FuturesConfig {
                 paper: crate::paper::PaperConfig {
-                    initial_balance: config.futures_balance,
-                    maker_fee: config.futures_maker_fee,
-                    taker_fee: config.futures_taker_fee,
-                    slippage: config.slippage,
+                    initial_balance: Money(config.futures_balance),
+                    maker_fee: Rate(config.futures_maker_fee),
+                    taker_fee: Rate(config.futures_taker_fee),
+                    slippage: Rate(config.slippage),
                     default_leverage: config.default_leverage,
                     brackets: config.brackets.clone(),
                     default_brackets: config.default_brackets.clone(),

@@ -45,12 +45,8 @@ pub mod extra {
     pub const THERE_EXISTS_OPEN_ORDERS: i64 = -4047;
     /// Futures: margin type change with a position.
     pub const THERE_EXISTS_QUANTITY: i64 = -4048;
-    /// Futures: client order id already used by an open order.
-    pub const DUPLICATED_CLIENT_ORDER_ID: i64 = -4116;
     /// Futures: leverage change refused while a position is open (isolated margin).
     pub const LEVERAGE_REDUCTION_NOT_SUPPORTED: i64 = -4161;
-    /// Futures: FOK order could not be filled in full.
-    pub const FOK_REJECTED: i64 = -5021;
 }
 
 /// A Binance error answer.

@@ -1,6 +1,7 @@
 //! Spot (`/api/v3`): per-asset free/locked balances, orders against the current price
 //! (taker at the price, makers at their limit when the price reaches them), commissions in
-//! the received asset, Binance's parameters, filters (-1013) and errors.
+//! the received asset, Binance's parameters, filters (-1013) and errors. Taker prices, fees,
+//! "price reached", statuses and refusals come from the ledger and the order tables.
 
 use super::params::{valid_client_id, BookOrder, Listing, Req};
 use super::reply::{extra, fixed, plain, ApiError, ApiResult};
@@ -9,8 +10,11 @@ use crate::binance::errors::code;
 use crate::binance::filters::filters_json;
 use crate::binance::{Market, Method};
 use crate::error::ValidationError;
+use crate::ledger::{FeeModel, Ledger, Trigger};
+use crate::money::{Price, Rate};
+use crate::order::{OrderStatus, OrderTransition, RejectReason};
 use crate::rules::{MarketRules, OrderCheck, SymbolRules};
-use crate::types::{Side, Symbol};
+use crate::types::{Liquidity, Side, Symbol, TimeInForce};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -85,6 +89,15 @@ impl Ty {
             Self::StopLoss | Self::StopLossLimit | Self::TakeProfit | Self::TakeProfitLimit
         )
     }
+    /// How the price reaches an order of this type (the ledger's table): stops and
+    /// take-profits by their trigger, the rest as limits.
+    fn trigger(self) -> Trigger {
+        match self {
+            Self::StopLoss | Self::StopLossLimit => Trigger::StopLoss,
+            Self::TakeProfit | Self::TakeProfitLimit => Trigger::TakeProfit,
+            Self::Limit | Self::Market | Self::LimitMaker => Trigger::Limit,
+        }
+    }
     fn needs_tif(self) -> bool {
         matches!(
             self,
@@ -111,14 +124,14 @@ struct SpotOrder {
     symbol: Symbol,
     side: Side,
     ty: Ty,
-    tif: &'static str,
+    tif: TimeInForce,
     price: Decimal,
     stop_price: Decimal,
     orig_qty: Decimal,
     orig_quote_qty: Decimal,
     executed: Decimal,
     cum_quote: Decimal,
-    status: &'static str,
+    status: OrderStatus,
     /// Working on the book (false for a stop order until triggered).
     working: bool,
     /// Amount held back (quote for buys, base for sells).
@@ -159,6 +172,8 @@ struct Bal {
 #[derive(Debug)]
 pub struct Spot {
     cfg: SpotConfig,
+    /// Fees and taker prices (the ledger's models at the Spot rates).
+    ledger: Ledger<Decimal>,
     by_name: Listing,
     marks: BTreeMap<Symbol, Decimal>,
     balances: BTreeMap<String, Bal>,
@@ -174,18 +189,10 @@ fn parts(s: &Symbol) -> (String, String) {
     (b.to_owned(), q.to_owned())
 }
 
-fn side_str(s: Side) -> &'static str {
-    match s {
-        Side::Buy => "BUY",
-        Side::Sell => "SELL",
-    }
-}
-
-fn insufficient() -> ApiError {
-    ApiError::bad(
-        code::NEW_ORDER_REJECTED,
-        "Account has insufficient balance for requested action.",
-    )
+/// The Spot answer for a refused order (the reject table).
+fn rejected(why: RejectReason) -> ApiError {
+    let (code, msg) = why.binance(Market::Spot);
+    ApiError::bad(code, msg)
 }
 
 fn filter_failure(e: &ValidationError, is_market: bool) -> ApiError {
@@ -248,8 +255,11 @@ impl Spot {
             balances.entry(q).or_default();
         }
         let by_name = Listing::new(cfg.rules.0.keys());
+        let ledger = Ledger::new(Rate(cfg.maker_fee), Rate(cfg.taker_fee), Rate(cfg.slippage))
+            .ok_or("spot fee or slippage rates out of range")?;
         Ok(Self {
             cfg,
+            ledger,
             by_name,
             marks,
             balances,
@@ -278,15 +288,21 @@ impl Spot {
     }
 
     fn taker_price(&self, side: Side, mark: Decimal) -> Decimal {
-        let s = self.cfg.slippage;
-        match side {
-            Side::Buy => mark * (Decimal::ONE + s),
-            Side::Sell => mark * (Decimal::ONE - s),
+        self.ledger
+            .taker_price(side, Price(mark))
+            .unwrap_or_default()
+            .0
+    }
+
+    /// Move an order through the status table (a forbidden edge leaves it as it is).
+    fn apply(o: &mut SpotOrder, event: OrderTransition) {
+        if let Ok(s) = o.status.transition(event) {
+            o.status = s;
         }
     }
 
     fn is_open(o: &SpotOrder) -> bool {
-        matches!(o.status, "NEW" | "PARTIALLY_FILLED")
+        o.status.is_open()
     }
 
     /// Lock `amount` of the order's asset.
@@ -331,15 +347,23 @@ impl Spot {
         let (base, quote) = parts(&self.orders[idx].symbol);
         let side = self.orders[idx].side;
         let cost = price * qty;
-        let rate = if maker {
-            self.cfg.maker_fee
+        let liquidity = if maker {
+            Liquidity::Maker
         } else {
-            self.cfg.taker_fee
+            Liquidity::Taker
         };
-        let (commission, commission_asset) = match side {
-            Side::Buy => (round8(qty * rate), base.clone()),
-            Side::Sell => (round8(cost * rate), quote.clone()),
+        // The fee rule (amount × rate, rounded) on the asset received, at its precision.
+        let (charged, commission_asset) = match side {
+            Side::Buy => (qty, base.clone()),
+            Side::Sell => (cost, quote.clone()),
         };
+        let commission = round8(
+            self.ledger
+                .fees
+                .fee(charged, liquidity)
+                .unwrap_or_default()
+                .0,
+        );
         let spend = if side == Side::Buy { cost } else { qty };
         let (spend_asset, get_asset, get) = match side {
             Side::Buy => (quote, base, qty - commission),
@@ -362,11 +386,14 @@ impl Spot {
         o.executed += qty;
         o.cum_quote += cost;
         o.update_time = now;
-        o.status = if o.executed >= o.orig_qty {
-            "FILLED"
-        } else {
-            "PARTIALLY_FILLED"
-        };
+        Self::apply(
+            o,
+            if o.executed >= o.orig_qty {
+                OrderTransition::Fill
+            } else {
+                OrderTransition::PartialFill
+            },
+        );
         o.fills.push(SpotFill {
             price,
             qty,
@@ -377,31 +404,9 @@ impl Spot {
             time: now,
         });
         self.update_time = now;
-        if o.status == "FILLED" && o.locked > Decimal::ZERO {
+        if o.status == OrderStatus::Filled && o.locked > Decimal::ZERO {
             // A buy limit filled below its limit leaves quote locked: give it back.
             self.unlock_all(idx);
-        }
-    }
-
-    /// Whether a resting limit at `limit` is reached by `price`.
-    fn limit_reached(side: Side, limit: Decimal, price: Decimal) -> bool {
-        match side {
-            Side::Buy => price <= limit,
-            Side::Sell => price >= limit,
-        }
-    }
-
-    /// STOP_LOSS BUY / TAKE_PROFIT SELL trigger at or above the stop; the others at or below.
-    fn stop_reached(ty: Ty, side: Side, stop: Decimal, price: Decimal) -> bool {
-        let above = matches!(
-            (ty, side),
-            (Ty::StopLoss | Ty::StopLossLimit, Side::Buy)
-                | (Ty::TakeProfit | Ty::TakeProfitLimit, Side::Sell)
-        );
-        if above {
-            price >= stop
-        } else {
-            price <= stop
         }
     }
 
@@ -413,9 +418,9 @@ impl Spot {
         let px = self.taker_price(o.side, mark);
         let remaining = o.orig_qty - o.executed;
         let is_market = matches!(o.ty, Ty::Market | Ty::StopLoss | Ty::TakeProfit);
-        let crossing = is_market || Self::limit_reached(o.side, o.price, mark);
+        let crossing = is_market || Trigger::Limit.reached(o.side, o.price, mark);
         if !crossing {
-            if o.tif == "GTC" {
+            if o.tif == TimeInForce::Gtc {
                 let lock = if o.side == Side::Buy {
                     remaining * o.price
                 } else {
@@ -423,21 +428,24 @@ impl Spot {
                 };
                 self.lock(idx, lock);
             } else {
-                self.orders[idx].status = "EXPIRED";
+                Self::apply(&mut self.orders[idx], OrderTransition::Expire);
             }
             return;
         }
-        let fill_px = match (is_market, o.side) {
-            (true, _) => px,
-            (false, Side::Buy) => px.min(o.price),
-            (false, Side::Sell) => px.max(o.price),
+        let fill_px = if is_market {
+            px
+        } else {
+            self.ledger
+                .crossing_price(o.side, Price(mark), Price(o.price))
+                .unwrap_or_default()
+                .0
         };
         let rules = self.rules(&o.symbol);
         let mut qty = match partial {
             Some(r) if r < Decimal::ONE => rules.round_amount_down(remaining * r),
             _ => remaining,
         };
-        if o.tif == "FOK" && qty < remaining {
+        if o.tif == TimeInForce::Fok && qty < remaining {
             qty = Decimal::ZERO;
         }
         // A market buy never spends more than is free (a stop triggered later may find less).
@@ -453,7 +461,7 @@ impl Spot {
         }
         let rest = o.orig_qty - self.orders[idx].executed;
         if rest > Decimal::ZERO {
-            if !is_market && o.tif == "GTC" {
+            if !is_market && o.tif == TimeInForce::Gtc {
                 let lock = if o.side == Side::Buy {
                     rest * o.price
                 } else {
@@ -461,7 +469,7 @@ impl Spot {
                 };
                 self.lock(idx, lock);
             } else {
-                self.orders[idx].status = "EXPIRED";
+                Self::apply(&mut self.orders[idx], OrderTransition::Expire);
                 self.orders[idx].update_time = now;
             }
         }
@@ -475,10 +483,10 @@ impl Spot {
         v["executedQty"] = json!(fixed(o.executed, DP));
         v["origQuoteOrderQty"] = json!(fixed(o.orig_quote_qty, DP));
         v["cummulativeQuoteQty"] = json!(fixed(o.cum_quote, DP));
-        v["status"] = json!(o.status);
-        v["timeInForce"] = json!(o.tif);
+        v["status"] = json!(o.status.binance());
+        v["timeInForce"] = json!(o.tif.as_str());
         v["type"] = json!(o.ty.as_str());
-        v["side"] = json!(side_str(o.side));
+        v["side"] = json!(o.side.binance());
         v["selfTradePreventionMode"] = json!("NONE");
         if o.ty.is_stop() {
             v["stopPrice"] = json!(fixed(o.stop_price, DP));
@@ -654,16 +662,16 @@ impl Spot {
         let ty = Ty::parse(req.required("type")?)?;
         let tif = if ty.needs_tif() {
             match req.required("timeInForce")? {
-                "GTC" => "GTC",
-                "IOC" => "IOC",
-                "FOK" => "FOK",
+                "GTC" => TimeInForce::Gtc,
+                "IOC" => TimeInForce::Ioc,
+                "FOK" => TimeInForce::Fok,
                 _ => return Err(ApiError::bad(extra::INVALID_TIF, "Invalid timeInForce.")),
             }
         } else {
             if ty != Ty::Market && req.get("timeInForce").is_some() {
                 return Err(ApiError::not_required("timeInForce"));
             }
-            "GTC"
+            TimeInForce::Gtc
         };
         let resp = match req.get("newOrderRespType") {
             Some("ACK") => Resp::Ack,
@@ -746,22 +754,13 @@ impl Spot {
             .iter()
             .any(|o| o.client_order_id == client_order_id && Self::is_open(o))
         {
-            return Err(ApiError::bad(
-                code::NEW_ORDER_REJECTED,
-                "Duplicate order sent.",
-            ));
+            return Err(rejected(RejectReason::DuplicateOrder));
         }
-        if ty.is_stop() && Self::stop_reached(ty, side, stop_price, mark) {
-            return Err(ApiError::bad(
-                code::NEW_ORDER_REJECTED,
-                "Order would trigger immediately.",
-            ));
+        if ty.is_stop() && ty.trigger().reached(side, stop_price, mark) {
+            return Err(rejected(RejectReason::WouldTriggerImmediately));
         }
-        if ty == Ty::LimitMaker && Self::limit_reached(side, price, mark) {
-            return Err(ApiError::bad(
-                code::NEW_ORDER_REJECTED,
-                "Order would immediately match and take.",
-            ));
+        if ty == Ty::LimitMaker && Trigger::Limit.reached(side, price, mark) {
+            return Err(rejected(RejectReason::PostOnlyWouldTake));
         }
         // Funds for the whole order.
         let (base, quote) = parts(&symbol);
@@ -777,7 +776,7 @@ impl Spot {
         };
         let have = self.free(if side == Side::Buy { &quote } else { &base });
         if need > have {
-            return Err(insufficient());
+            return Err(rejected(RejectReason::InsufficientFunds));
         }
         let order_id = self.next_order_id;
         self.next_order_id += 1;
@@ -795,7 +794,7 @@ impl Spot {
             orig_quote_qty,
             executed: Decimal::ZERO,
             cum_quote: Decimal::ZERO,
-            status: "NEW",
+            status: OrderStatus::Pending,
             working: !ty.is_stop(),
             locked: Decimal::ZERO,
             time: now,
@@ -831,7 +830,7 @@ impl Spot {
     fn cancel(&mut self, idx: usize, now: i64) {
         self.unlock_all(idx);
         let o = &mut self.orders[idx];
-        o.status = "CANCELED";
+        Self::apply(o, OrderTransition::Cancel);
         o.update_time = now;
         self.update_time = now;
     }
@@ -964,13 +963,14 @@ impl Spot {
                 continue;
             }
             if o.working {
-                if Self::limit_reached(o.side, o.price, price) {
+                if Trigger::Limit.reached(o.side, o.price, price) {
                     let (p, q) = (o.price, o.orig_qty - o.executed);
                     self.fill(idx, p, q, true, true, now);
                 }
-            } else if Self::stop_reached(o.ty, o.side, o.stop_price, price) {
+            } else if o.ty.trigger().reached(o.side, o.stop_price, price) {
                 self.unlock_all(idx);
                 let o = &mut self.orders[idx];
+                Self::apply(o, OrderTransition::Trigger);
                 o.working = true;
                 o.working_time = now;
                 o.update_time = now;

@@ -10,6 +10,7 @@ use crate::binance::{
     endpoints, Credentials, HttpRequest, HttpResponse, Kind, Market, Method, Params, Security,
 };
 use crate::error::{EngineError, ExchangeReply, LiveError, OrderError, Result, ValidationError};
+use crate::money::{Money, Price};
 use crate::order::{Order, OrderStatus};
 use crate::position::{AccountState, PositionState};
 use crate::rules::SymbolRules;
@@ -655,15 +656,15 @@ impl<T: Transport> LiveClient<T> {
                         OrderType::Market | OrderType::StopLoss | OrderType::TakeProfit
                     ),
                     side: spec.side,
-                    amount,
-                    price: spec.price,
-                    stop_price: spec.stop_price,
+                    amount: amount.0,
+                    price: spec.price.map(|p| p.0),
+                    stop_price: spec.stop_price.map(|p| p.0),
                     reference: Some(reference),
                 },
             )?;
         } else if let Some(sp) = spec.stop_price {
-            rules.check_price(&spec.symbol, "stopPrice", sp)?;
-            rules.check_price_range(&spec.symbol, "stopPrice", sp)?;
+            rules.check_price(&spec.symbol, "stopPrice", sp.0)?;
+            rules.check_price_range(&spec.symbol, "stopPrice", sp.0)?;
         }
         let algo = spec.is_algo(self.config.market);
         let (method, path, params) = codec::place_request(self.config.market, &spec);
@@ -788,7 +789,7 @@ impl<T: Transport> LiveClient<T> {
             return order;
         };
         let mut o = order;
-        o.fee = Some(fee);
+        o.fee = Some(Money(fee));
         let algo = self
             .state
             .borrow()
@@ -832,8 +833,8 @@ impl<T: Transport> LiveClient<T> {
         };
         let order = self.record(order, algo);
         match order.status {
-            OrderStatus::Cancelled => Ok(order),
-            OrderStatus::Pending => {
+            OrderStatus::Cancelled | OrderStatus::Expired => Ok(order),
+            s if s.is_open() => {
                 // The cancel answer was not final; ask once more.
                 self.query(&symbol, client_id, algo).await
             }
@@ -866,9 +867,15 @@ impl<T: Transport> LiveClient<T> {
                 let mut st = self.state.borrow_mut();
                 for p in &mut list {
                     st.leverage.insert(p.symbol.clone(), p.leverage);
-                    st.marks.insert(p.symbol.clone(), p.current_price);
-                    p.stop_loss = st.protection.get(&(p.symbol.clone(), true)).map(|x| x.1);
-                    p.take_profit = st.protection.get(&(p.symbol.clone(), false)).map(|x| x.1);
+                    st.marks.insert(p.symbol.clone(), p.current_price.0);
+                    p.stop_loss = st
+                        .protection
+                        .get(&(p.symbol.clone(), true))
+                        .map(|x| Price(x.1));
+                    p.take_profit = st
+                        .protection
+                        .get(&(p.symbol.clone(), false))
+                        .map(|x| Price(x.1));
                 }
                 list
             }
@@ -906,15 +913,15 @@ impl<T: Transport> LiveClient<T> {
                     .find(|b| b.0 == "USDT")
                     .map_or((Decimal::ZERO, Decimal::ZERO), |b| (b.1, b.2));
                 AccountState {
-                    initial_balance: free + locked,
-                    wallet_balance: free + locked,
-                    balance: free,
-                    equity: free + locked,
-                    margin_used: Decimal::ZERO,
-                    reserved: locked,
-                    realized_pnl: Decimal::ZERO,
-                    unrealized_pnl: Decimal::ZERO,
-                    fees_paid: Decimal::ZERO,
+                    initial_balance: Money(free + locked),
+                    wallet_balance: Money(free + locked),
+                    balance: Money(free),
+                    equity: Money(free + locked),
+                    margin_used: Money::ZERO,
+                    reserved: Money(locked),
+                    realized_pnl: Money::ZERO,
+                    unrealized_pnl: Money::ZERO,
+                    fees_paid: Money::ZERO,
                     positions_count: 0,
                     open_orders_count: 0,
                 }
@@ -925,7 +932,7 @@ impl<T: Transport> LiveClient<T> {
             .borrow()
             .orders
             .values()
-            .filter(|t| t.order.status == OrderStatus::Pending && !t.unknown)
+            .filter(|t| t.order.is_open() && !t.unknown)
             .count();
         self.state.borrow_mut().account = Some((now, a.clone()));
         Ok(a)
@@ -985,7 +992,7 @@ impl<T: Transport> LiveClient<T> {
                 i.symbol.clone(),
                 crate::types::Side::Buy,
                 OrderType::Market,
-                Decimal::ZERO,
+                crate::money::Quantity::ZERO,
                 1,
                 now,
             );
@@ -1075,7 +1082,7 @@ impl<T: Transport> LiveClient<T> {
             .borrow()
             .orders
             .iter()
-            .filter(|(_, t)| t.unknown || t.order.status == OrderStatus::Pending)
+            .filter(|(_, t)| t.unknown || t.order.is_open())
             .map(|(k, t)| {
                 (
                     k.clone(),
@@ -1151,8 +1158,8 @@ impl<T: Transport> LiveClient<T> {
         }
         let mut s = self.state.borrow_mut();
         for t in s.orders.values_mut() {
-            if t.order.symbol == *symbol && t.order.status == OrderStatus::Pending && !t.unknown {
-                t.order.status = OrderStatus::Cancelled;
+            if t.order.symbol == *symbol && t.order.is_open() && !t.unknown {
+                let _ = t.order.apply(crate::order::OrderTransition::Cancel);
             }
         }
         s.protection.retain(|(sym, _), _| sym != symbol);

@@ -5,6 +5,7 @@
 
 use crate::binance::{Market, Method, Params};
 use crate::error::LiveError;
+use crate::money::{Money, Price, Quantity};
 use crate::order::{Order, OrderStatus};
 use crate::position::{AccountState, PositionState};
 use crate::types::{OrderType, PositionSide, Side, Symbol};
@@ -28,11 +29,11 @@ pub struct PlaceSpec {
     /// Market, limit, stop-loss or take-profit.
     pub order_type: OrderType,
     /// Quantity (`None` with `close_position`).
-    pub amount: Option<Decimal>,
+    pub amount: Option<Quantity>,
     /// Limit price.
-    pub price: Option<Decimal>,
+    pub price: Option<Price>,
     /// Trigger price (SL/TP).
-    pub stop_price: Option<Decimal>,
+    pub stop_price: Option<Price>,
     /// Only reduce.
     pub reduce_only: bool,
     /// Close the whole position when it fires (futures SL/TP).
@@ -47,13 +48,6 @@ impl PlaceSpec {
     pub fn is_algo(&self, market: Market) -> bool {
         market == Market::UsdM
             && matches!(self.order_type, OrderType::StopLoss | OrderType::TakeProfit)
-    }
-}
-
-fn side_wire(s: Side) -> &'static str {
-    match s {
-        Side::Buy => "BUY",
-        Side::Sell => "SELL",
     }
 }
 
@@ -77,7 +71,7 @@ pub fn place_request(market: Market, o: &PlaceSpec) -> (Method, &'static str, Pa
     };
     let mut p = Params::new();
     p.push("symbol", o.symbol.compact());
-    p.push("side", side_wire(o.side));
+    p.push("side", o.side.binance());
     if algo {
         p.push("algoType", "CONDITIONAL");
     }
@@ -87,15 +81,15 @@ pub fn place_request(market: Market, o: &PlaceSpec) -> (Method, &'static str, Pa
         p.push("timeInForce", "GTC");
     }
     if !o.close_position {
-        p.push_opt("quantity", o.amount.map(wire));
+        p.push_opt("quantity", o.amount.map(|q| wire(q.0)));
     }
-    p.push_opt("price", o.price.filter(|_| limit).map(wire));
+    p.push_opt("price", o.price.filter(|_| limit).map(|x| wire(x.0)));
     let trigger = o
         .stop_price
         .filter(|_| !matches!(o.order_type, OrderType::Market | OrderType::Limit));
     p.push_opt(
         if futures { "triggerPrice" } else { "stopPrice" },
-        trigger.map(wire),
+        trigger.map(|x| wire(x.0)),
     );
     if o.close_position {
         p.push("closePosition", "true");
@@ -217,11 +211,9 @@ pub fn parse_order(v: &Value, symbol: &Symbol, leverage: u32) -> Result<Order, L
     )
     .ok_or_else(|| bad("order without a client id"))?
     .to_owned();
-    let side = match text(v, "side") {
-        Some("BUY") => Side::Buy,
-        Some("SELL") => Side::Sell,
-        _ => return Err(bad("order side")),
-    };
+    let side = text(v, "side")
+        .and_then(Side::from_binance)
+        .ok_or_else(|| bad("order side"))?;
     let ty_text = text(v, if algo { "orderType" } else { "type" }).unwrap_or("");
     let order_type = match ty_text {
         "MARKET" => OrderType::Market,
@@ -241,13 +233,15 @@ pub fn parse_order(v: &Value, symbol: &Symbol, leverage: u32) -> Result<Order, L
         symbol.clone(),
         side,
         order_type,
-        amount,
+        Quantity(amount),
         leverage,
         u64::try_from(ts).unwrap_or(0),
     );
     o.exchange_order_id = int(v, if algo { "algoId" } else { "orderId" }).map(|i| i.to_string());
-    o.price = dec(v, "price").filter(|p| !p.is_zero());
-    o.stop_price = dec(v, if algo { "triggerPrice" } else { "stopPrice" }).filter(|p| !p.is_zero());
+    o.price = dec(v, "price").filter(|p| !p.is_zero()).map(Price);
+    o.stop_price = dec(v, if algo { "triggerPrice" } else { "stopPrice" })
+        .filter(|p| !p.is_zero())
+        .map(Price);
     o.reduce_only = v
         .get("reduceOnly")
         .and_then(Value::as_bool)
@@ -258,12 +252,12 @@ pub fn parse_order(v: &Value, symbol: &Symbol, leverage: u32) -> Result<Order, L
         .unwrap_or(false);
     let executed = dec(v, "executedQty").unwrap_or_default();
     if executed > Decimal::ZERO {
-        o.filled_amount = Some(executed);
+        o.filled_amount = Some(Quantity(executed));
         let avg = dec(v, "avgPrice").filter(|p| !p.is_zero()).or_else(|| {
             let quote = dec(v, "cummulativeQuoteQty")?;
             quote.checked_div(executed)
         });
-        o.filled_price = avg;
+        o.filled_price = avg.map(Price);
     }
     if let Some(fills) = v.get("fills").and_then(Value::as_array) {
         // Spot charges commission in the asset received; fees are reported in the quote
@@ -281,16 +275,12 @@ pub fn parse_order(v: &Value, symbol: &Symbol, leverage: u32) -> Result<Order, L
             })
             .sum();
         if !fills.is_empty() {
-            o.fee = Some(fee);
+            o.fee = Some(Money(fee));
         }
     }
+    // The status table (an unknown word reads as still working).
     let status = text(v, if algo { "algoStatus" } else { "status" }).unwrap_or("NEW");
-    o.status = match status {
-        "FILLED" | "FINISHED" | "TRIGGERED" => OrderStatus::Filled,
-        "CANCELED" | "CANCELLED" | "EXPIRED" | "EXPIRED_IN_MATCH" => OrderStatus::Cancelled,
-        "REJECTED" => OrderStatus::Failed,
-        _ => OrderStatus::Pending, // NEW, PARTIALLY_FILLED, PENDING_NEW
-    };
+    o.status = OrderStatus::from_binance(status).unwrap_or(OrderStatus::Pending);
     Ok(o)
 }
 
@@ -331,14 +321,16 @@ pub fn parse_positions(
             } else {
                 PositionSide::Short
             },
-            entry_price: entry,
-            current_price: mark,
-            amount: amt.abs(),
+            entry_price: Price(entry),
+            current_price: Price(mark),
+            amount: Quantity(amt.abs()),
             leverage,
-            unrealized_pnl: dec(p, "unRealizedProfit").unwrap_or_default(),
-            realized_pnl: Decimal::ZERO,
-            margin,
-            liquidation_price: dec(p, "liquidationPrice").filter(|l| !l.is_zero()),
+            unrealized_pnl: Money(dec(p, "unRealizedProfit").unwrap_or_default()),
+            realized_pnl: Money::ZERO,
+            margin: Money(margin),
+            liquidation_price: dec(p, "liquidationPrice")
+                .filter(|l| !l.is_zero())
+                .map(Price),
             stop_loss: None,
             take_profit: None,
             opened_at_ms: int(p, "updateTime")
@@ -355,7 +347,7 @@ pub fn parse_positions(
 /// `BadResponse`.
 pub fn parse_futures_account(body: &str) -> Result<AccountState, LiveError> {
     let v = json(body)?;
-    let f = |k: &str| dec(&v, k).unwrap_or_default();
+    let f = |k: &str| Money(dec(&v, k).unwrap_or_default());
     if v.get("totalWalletBalance").is_none() {
         return Err(bad("account without totalWalletBalance"));
     }
@@ -371,9 +363,9 @@ pub fn parse_futures_account(body: &str) -> Result<AccountState, LiveError> {
         equity: f("totalMarginBalance"),
         margin_used: f("totalPositionInitialMargin"),
         reserved: f("totalOpenOrderInitialMargin"),
-        realized_pnl: Decimal::ZERO,
+        realized_pnl: Money::ZERO,
         unrealized_pnl: f("totalUnrealizedProfit"),
-        fees_paid: Decimal::ZERO,
+        fees_paid: Money::ZERO,
         positions_count: positions,
         open_orders_count: 0,
     })
@@ -444,8 +436,8 @@ mod tests {
             symbol: btc(),
             side: Side::Buy,
             order_type: OrderType::Limit,
-            amount: Some(Decimal::new(1, 3)),
-            price: Some(Decimal::new(490_000, 1)),
+            amount: Some(Quantity(Decimal::new(1, 3))),
+            price: Some(Price(Decimal::new(490_000, 1))),
             stop_price: None,
             reduce_only: false,
             close_position: false,
@@ -459,7 +451,7 @@ mod tests {
             side: Side::Sell,
             amount: None,
             price: None,
-            stop_price: Some(Decimal::from(48_000)),
+            stop_price: Some(Price(Decimal::from(48_000))),
             close_position: true,
             ..spec
         };
@@ -473,8 +465,11 @@ mod tests {
         let v: Value = serde_json::from_str(r#"{"orderId":4087922044,"symbol":"BTCUSDT","status":"NEW","clientOrderId":"x-xcKtGhcu04075babaeb34c55af79ba","price":"110001.00","avgPrice":"0.00","origQty":"0.200","executedQty":"0.000","cumQty":"0.000","cumQuote":"0.00000","timeInForce":"GTC","type":"LIMIT","reduceOnly":false,"closePosition":false,"side":"SELL","positionSide":"BOTH","stopPrice":"0.00","workingType":"CONTRACT_PRICE","priceProtect":false,"origType":"LIMIT","priceMatch":"NONE","selfTradePreventionMode":"NONE","goodTillDate":0,"updateTime":1739781831932}"#).unwrap();
         let o = parse_order(&v, &btc(), 5).unwrap();
         assert_eq!(o.status, OrderStatus::Pending);
-        assert_eq!(o.price, Some(Decimal::from_str("110001.00").unwrap()));
-        assert_eq!(o.amount, Decimal::from_str("0.2").unwrap());
+        assert_eq!(
+            o.price,
+            Some(Price(Decimal::from_str("110001.00").unwrap()))
+        );
+        assert_eq!(o.amount, Quantity(Decimal::from_str("0.2").unwrap()));
         assert_eq!(o.exchange_order_id.as_deref(), Some("4087922044"));
         let a: Value = serde_json::from_str(r#"{"algoId":2146760,"clientAlgoId":"6B2I9XVcJpCjqPAJ4YoFX7","algoType":"CONDITIONAL","orderType":"TAKE_PROFIT","symbol":"BNBUSDT","side":"SELL","positionSide":"BOTH","timeInForce":"GTC","quantity":"0.01","algoStatus":"NEW","triggerPrice":"750.000","price":"750.000","icebergQuantity":"null","selfTradePreventionMode":"EXPIRE_MAKER","workingType":"CONTRACT_PRICE","priceMatch":"NONE","closePosition":false,"priceProtect":false,"reduceOnly":false,"activatePrice":"","callbackRate":"","createTime":1750485492076,"updateTime":1750485492076,"triggerTime":0,"goodTillDate":0}"#).unwrap();
         let o = parse_order(&a, &Symbol::parse("BNB/USDT").unwrap(), 1).unwrap();
@@ -482,25 +477,25 @@ mod tests {
             (o.order_type, o.status),
             (OrderType::TakeProfit, OrderStatus::Pending)
         );
-        assert_eq!(o.stop_price, Some(Decimal::from(750)));
+        assert_eq!(o.stop_price, Some(Price(Decimal::from(750))));
         let s: Value = serde_json::from_str(r#"{"symbol":"BTCUSDT","orderId":28,"orderListId":-1,"clientOrderId":"c1","transactTime":1507725176595,"price":"0.00000000","origQty":"10.00000000","executedQty":"10.00000000","origQuoteOrderQty":"0.000000","cummulativeQuoteQty":"40000.00000000","status":"FILLED","timeInForce":"GTC","type":"MARKET","side":"SELL","fills":[{"price":"4000.00000000","qty":"1.00000000","commission":"4.00000000","commissionAsset":"USDT","tradeId":56},{"price":"4000","qty":"9","commission":"36","commissionAsset":"USDT","tradeId":57}]}"#).unwrap();
         let o = parse_order(&s, &btc(), 1).unwrap();
         assert_eq!(o.status, OrderStatus::Filled);
-        assert_eq!(o.filled_price, Some(Decimal::from(4000)));
-        assert_eq!(o.fee, Some(Decimal::from(40)));
+        assert_eq!(o.filled_price, Some(Price(Decimal::from(4000))));
+        assert_eq!(o.fee, Some(Money(Decimal::from(40))));
         let b: Value = serde_json::from_str(r#"{"symbol":"BTCUSDT","orderId":29,"clientOrderId":"c2","side":"BUY","type":"MARKET","origQty":"0.01","executedQty":"0.01","cummulativeQuoteQty":"500","status":"FILLED","fills":[{"price":"50000","qty":"0.01","commission":"0.00001","commissionAsset":"BTC","tradeId":58}]}"#).unwrap();
         assert_eq!(
             parse_order(&b, &btc(), 1).unwrap().fee,
-            Some(Decimal::new(5, 1)),
+            Some(Money(Decimal::new(5, 1))),
             "0.00001 BTC at 50000 = 0.5 USDT"
         );
         let pos = parse_positions(r#"[{"entryPrice":"50000","marginType":"isolated","isAutoAddMargin":"false","isolatedMargin":"1000","leverage":"5","liquidationPrice":"40400","markPrice":"51000","maxNotionalValue":"20000000","positionAmt":"-0.100","notional":"-5100","isolatedWallet":"1000","symbol":"BTCUSDT","unRealizedProfit":"-100.00000000","positionSide":"BOTH","updateTime":1625474304765},{"symbol":"ETHUSDT","positionAmt":"0.000"}]"#, &|s| (s == "BTCUSDT").then(btc)).unwrap();
         assert_eq!(pos.len(), 1);
         assert_eq!(
             (pos[0].side, pos[0].amount, pos[0].leverage),
-            (PositionSide::Short, Decimal::new(1, 1), 5)
+            (PositionSide::Short, Quantity(Decimal::new(1, 1)), 5)
         );
-        assert_eq!(pos[0].liquidation_price, Some(Decimal::from(40_400)));
+        assert_eq!(pos[0].liquidation_price, Some(Price(Decimal::from(40_400))));
         assert!(parse_order(&serde_json::json!({"side":"BUY"}), &btc(), 1).is_err());
         assert!(json("{").is_err());
     }

@@ -4,13 +4,13 @@ use super::client::{LiveClient, Transport};
 use super::codec::PlaceSpec;
 use crate::error::{EngineError, LiveError, OrderError, Result, ValidationError};
 use crate::events::EventRecord;
+use crate::ledger::trigger::protection_error;
+use crate::money::{Price, Quantity};
 use crate::num;
-use crate::order::{Order, OrderRequest, OrderStatus};
-use crate::paper::protection_error;
+use crate::order::{protective_trigger, Order, OrderRequest, OrderTransition, RejectReason};
 use crate::position::{AccountState, PositionState};
-use crate::types::{OrderType, PositionSide, Side, Symbol};
+use crate::types::{OrderType, Side, Symbol};
 use crate::venue::ExecutionVenue;
-use rust_decimal::Decimal;
 
 impl<T: Transport> LiveClient<T> {
     /// Turn a definite exchange rejection into a `failed` order (the venue contract: a venue
@@ -27,11 +27,17 @@ impl<T: Transport> LiveClient<T> {
         );
         o.price = spec.price;
         o.stop_price = spec.stop_price;
-        o.status = OrderStatus::Failed;
+        let _ = o.apply(OrderTransition::Reject);
         o.error_message = Some(match e {
             LiveError::InsufficientFunds(r) => format!("Insufficient balance: {r}"),
             other => other.to_string(),
         });
+        o.reject_reason = match e {
+            LiveError::InsufficientFunds(_) => Some(RejectReason::InsufficientFunds),
+            other => other
+                .reply()
+                .and_then(|r| RejectReason::from_binance(r.code?, &r.msg)),
+        };
         o
     }
 
@@ -42,29 +48,28 @@ impl<T: Transport> LiveClient<T> {
     pub async fn place_request(
         &self,
         req: &OrderRequest,
-        current_price: Option<Decimal>,
+        current_price: Option<Price>,
     ) -> Result<Order> {
-        let symbol = Symbol::parse(&req.symbol)?;
-        let side: Side = req.side.parse()?;
-        let order_type: OrderType = req.order_type.parse()?;
-        let amount = num::positive_amount(req.amount)?;
+        let (symbol, side, order_type) = (req.symbol.clone(), req.side, req.order_type);
+        let amount = Quantity(num::positive_amount(req.amount.0)?);
         let price = match order_type {
-            OrderType::Limit => Some(num::positive_price(
+            OrderType::Limit => Some(Price(num::positive_price(
                 "price",
-                req.price.ok_or(ValidationError::MissingPrice)?,
-            )?),
+                req.price.ok_or(ValidationError::MissingPrice)?.0,
+            )?)),
             _ => None,
         };
         let stop_price = match order_type {
-            OrderType::StopLoss | OrderType::TakeProfit => Some(num::positive_price(
+            OrderType::StopLoss | OrderType::TakeProfit => Some(Price(num::positive_price(
                 "stopPrice",
                 req.stop_price
-                    .ok_or(ValidationError::MissingStopPrice(order_type.as_str()))?,
-            )?),
+                    .ok_or(ValidationError::MissingStopPrice(order_type.as_str()))?
+                    .0,
+            )?)),
             _ => None,
         };
         if let Some(p) = current_price {
-            self.set_mark(&symbol, num::positive_price("currentPrice", p)?);
+            self.set_mark(&symbol, num::positive_price("currentPrice", p.0)?);
         }
         if let Some(l) = req.leverage {
             self.ensure_leverage(&symbol, l).await?;
@@ -84,7 +89,7 @@ impl<T: Transport> LiveClient<T> {
             close_position: false,
             client_id,
         };
-        match self.place(spec.clone(), current_price).await {
+        match self.place(spec.clone(), current_price.map(|p| p.0)).await {
             Err(EngineError::Live(
                 e @ (LiveError::InsufficientFunds(_) | LiveError::InvalidOrder(_)),
             )) => Ok(self.failed_order(&spec, &e)),
@@ -128,7 +133,7 @@ impl<T: Transport> LiveClient<T> {
                 if held.is_zero() {
                     return Err(OrderError::NoPosition(symbol.to_string()).into());
                 }
-                (Side::Sell, held)
+                (Side::Sell, Quantity(held))
             }
         };
         let spec = PlaceSpec {
@@ -148,11 +153,7 @@ impl<T: Transport> LiveClient<T> {
         let moot: Vec<String> = self
             .orders()
             .into_iter()
-            .filter(|o| {
-                &o.symbol == symbol
-                    && o.status == OrderStatus::Pending
-                    && (o.reduce_only || o.close_position)
-            })
+            .filter(|o| &o.symbol == symbol && o.is_open() && (o.reduce_only || o.close_position))
             .map(|o| o.id)
             .collect();
         for id in moot {
@@ -173,7 +174,7 @@ impl<T: Transport> LiveClient<T> {
         &self,
         symbol: &Symbol,
         kind: OrderType,
-        price: Option<Decimal>,
+        price: Option<Price>,
     ) -> Result<PositionState> {
         let stop = kind == OrderType::StopLoss;
         let p = self
@@ -182,13 +183,9 @@ impl<T: Transport> LiveClient<T> {
             .ok_or_else(|| OrderError::NoPosition(symbol.to_string()))?;
         if let Some(level) = price {
             let mark = p.current_price;
-            let ok = match (kind, p.side) {
-                (OrderType::StopLoss, PositionSide::Long)
-                | (OrderType::TakeProfit, PositionSide::Short) => level < mark,
-                _ => level > mark,
-            };
-            if !ok {
-                return Err(protection_error(kind, p.side, level, "current", mark).into());
+            let trigger = protective_trigger(kind);
+            if trigger.reached(p.side.closing_side(), level, mark) {
+                return Err(protection_error(trigger, p.side, level, "current", mark).into());
             }
         }
         if let Some((old, _)) = self.protection_order(symbol, stop) {
@@ -214,28 +211,24 @@ impl<T: Transport> LiveClient<T> {
                 close_position: futures,
                 client_id: self.new_client_id(),
             };
-            let o = self.place(spec, Some(p.current_price)).await?;
-            self.set_protection_order(symbol, stop, Some((o.id, level)));
+            let o = self.place(spec, Some(p.current_price.0)).await?;
+            self.set_protection_order(symbol, stop, Some((o.id, level.0)));
         }
         let mut out = self.position(symbol).await?.unwrap_or(p);
-        out.stop_loss = self.protection_order(symbol, true).map(|x| x.1);
-        out.take_profit = self.protection_order(symbol, false).map(|x| x.1);
+        out.stop_loss = self.protection_order(symbol, true).map(|x| Price(x.1));
+        out.take_profit = self.protection_order(symbol, false).map(|x| Price(x.1));
         Ok(out)
     }
 }
 
 impl<T: Transport> ExecutionVenue for LiveClient<T> {
-    async fn place_order(
-        &self,
-        req: &OrderRequest,
-        current_price: Option<Decimal>,
-    ) -> Result<Order> {
+    async fn place_order(&self, req: &OrderRequest, current_price: Option<Price>) -> Result<Order> {
         self.place_request(req, current_price).await
     }
     async fn cancel_order(&self, id: &str) -> Result<Order> {
         self.cancel(id).await
     }
-    async fn close_position(&self, symbol: &str, _current_price: Option<Decimal>) -> Result<Order> {
+    async fn close_position(&self, symbol: &str, _current_price: Option<Price>) -> Result<Order> {
         self.close(&Symbol::parse(symbol)?).await
     }
     async fn positions(&self) -> Result<Vec<PositionState>> {
@@ -248,19 +241,19 @@ impl<T: Transport> ExecutionVenue for LiveClient<T> {
         &self,
         symbol: &str,
         kind: OrderType,
-        price: Option<Decimal>,
+        price: Option<Price>,
     ) -> Result<PositionState> {
         self.protect(&Symbol::parse(symbol)?, kind, price).await
     }
     /// Live prices come from the exchange; a price fed here is only remembered as the
     /// latest mark (the exchange triggers SL/TP and fills; `reconcile` picks them up).
-    fn update_price(&self, symbol: &str, price: Decimal) -> Result<Vec<EventRecord>> {
+    fn update_price(&self, symbol: &str, price: Price) -> Result<Vec<EventRecord>> {
         let s = Symbol::parse(symbol)?;
-        self.set_mark(&s, num::positive_price("price", price)?);
+        self.set_mark(&s, num::positive_price("price", price.0)?);
         Ok(Vec::new())
     }
-    fn last_price(&self, symbol: &Symbol) -> Option<Decimal> {
-        self.mark(symbol)
+    fn last_price(&self, symbol: &Symbol) -> Option<Price> {
+        self.mark(symbol).map(Price)
     }
     fn find_order(&self, id: &str) -> Option<Order> {
         self.order(id)
@@ -268,7 +261,7 @@ impl<T: Transport> ExecutionVenue for LiveClient<T> {
     fn open_order_ids(&self) -> Vec<String> {
         self.orders()
             .into_iter()
-            .filter(|o| o.status == OrderStatus::Pending)
+            .filter(Order::is_open)
             .map(|o| o.id)
             .collect()
     }
