@@ -893,10 +893,16 @@ impl OrderExecutor {
 }
 
 fn parse_snapshot_text(text: &str) -> JsResult<Snapshot> {
-    Ok(Snapshot::from_json(text)?)
+    let v = js_sys::JSON::parse(text).map_err(|_| {
+        Error::from(ValidationError::InvalidSnapshot(
+            "the state file is not valid JSON (truncated or corrupt)".into(),
+        ))
+    })?;
+    parse_snapshot(&v)
 }
 
-/// A snapshot object: its JSON text, read and checked by the core.
+/// A snapshot object, read and then checked by the core for fields it does not have (the
+/// deserializer here skips them): the given object's JSON against the snapshot's.
 fn parse_snapshot(v: &JsValue) -> JsResult<Snapshot> {
     if !v.is_object() || v.is_null() || convert::is_array(v, "the snapshot")? {
         return Err(ValidationError::InvalidSnapshot(
@@ -904,6 +910,18 @@ fn parse_snapshot(v: &JsValue) -> JsResult<Snapshot> {
         )
         .into());
     }
-    let text = js_sys::JSON::stringify(v).map_err(|e| convert::thrown("the snapshot", &e))?;
-    parse_snapshot_text(&String::from(text))
+    let text = |v: &JsValue| -> JsResult<String> {
+        js_sys::JSON::stringify(v)
+            .map(String::from)
+            .map_err(|e| convert::thrown("the snapshot", &e))
+    };
+    let input = text(v)?;
+    let snap = serde_wasm_bindgen::from_value::<Snapshot>(v.clone()).map_err(|e| {
+        let msg = e.to_string();
+        Error::from(ValidationError::InvalidSnapshot(
+            msg.trim_start_matches("Error: ").to_owned(),
+        ))
+    })?;
+    Snapshot::check_fields(&input, &text(&convert::to_js_exact(&snap)?)?)?;
+    Ok(snap)
 }

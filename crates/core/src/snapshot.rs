@@ -54,6 +54,48 @@ impl Snapshot {
             }
         })
     }
+
+    /// The unknown-field check of [`Snapshot::from_json`] for a snapshot read another way
+    /// (the JS binding reads it with its own deserializer, which skips unknown fields):
+    /// `input` is the JSON text given, `canonical` the JSON text of the snapshot read from
+    /// it. Every field of the input must be one the snapshot has, at every level.
+    ///
+    /// # Errors
+    /// `SNAPSHOT_INVALID` naming the first unknown field by its path.
+    pub fn check_fields(input: &str, canonical: &str) -> Result<(), ValidationError> {
+        let parse = |t: &str| {
+            serde_json::from_str::<serde_json::Value>(t)
+                .map_err(|e| bad(format!("not valid JSON (truncated or corrupt): {e}")))
+        };
+        match unknown_field(&parse(input)?, &parse(canonical)?, "") {
+            Some(path) => Err(bad(format!("unknown field `{path}`"))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The path of the first field of `input` that `known` does not have.
+fn unknown_field(input: &serde_json::Value, known: &serde_json::Value, at: &str) -> Option<String> {
+    use serde_json::Value;
+    match (input, known) {
+        (Value::Object(a), Value::Object(b)) => a.iter().find_map(|(k, v)| {
+            let path = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            match b.get(k) {
+                Some(w) => unknown_field(v, w, &path),
+                None => Some(path),
+            }
+        }),
+        (Value::Array(a), Value::Array(b)) => a
+            .iter()
+            .zip(b)
+            .enumerate()
+            .find_map(|(i, (v, w))| unknown_field(v, w, &format!("{at}[{i}]"))),
+        _ => None,
+    }
 }
 
 impl OrderExecutor<PaperVenue> {

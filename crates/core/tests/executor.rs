@@ -679,3 +679,27 @@ fn reducing_requests_ignore_sl_tp_and_never_reject_after_executing() {
         (PositionSide::Short, Some(d("51000")), Some(d("49000")))
     );
 }
+
+#[test]
+fn snapshot_text_with_an_unknown_field_anywhere_is_refused() {
+    let (ex, _) = executor();
+    run(ex.update_price("BTC/USDT", d("50000"))).unwrap();
+    run(ex.execute(&long("0.01", "50000"))).unwrap();
+    let text = serde_json::to_string(&ex.snapshot()).unwrap();
+    assert!(Snapshot::from_json(&text).is_ok());
+    // Top level, inside the settings, inside an order, inside an event.
+    for (from, to) in [
+        ("{\"kind\"", "{\"extra\":1,\"kind\""),
+        ("\"paperTrading\"", "\"typo\":1,\"paperTrading\""),
+        ("\"exchangeOrderId\"", "\"surprise\":true,\"exchangeOrderId\""),
+        ("{\"orderAccepted\":{", "{\"orderAccepted\":{\"x\":0,"),
+    ] {
+        let bad = text.replacen(from, to, 1);
+        assert_ne!(bad, text, "{from}");
+        let err = Snapshot::from_json(&bad).unwrap_err();
+        assert_eq!(EngineError::from(err.clone()).code(), "SNAPSHOT_INVALID", "{err}");
+        let err = Snapshot::check_fields(&bad, &text).unwrap_err();
+        assert!(err.to_string().contains("unknown field"), "{err}");
+    }
+    assert!(Snapshot::check_fields(&text, &text).is_ok());
+}

@@ -802,7 +802,7 @@ impl FastEngine {
                 self.syms[sym as usize].net
             };
             self.margin = Fx(self.margin.0 + plan.open_margin.0 .0);
-            let slot = if cur == NONE {
+            if cur == NONE {
                 let after = plan.after_open(None).ok_or_else(overflow)?;
                 let slot = self.new_pos(Pos {
                     entry: F96::of(after.entry.0)?,
@@ -820,7 +820,11 @@ impl FastEngine {
                     sy.realized = Fx::ZERO;
                     sy.leverage = lev;
                 }
-                slot
+                // A position that can never be liquidated (every 1x long) is not indexed.
+                if !plan.opens_unliquidable() {
+                    self.key_liq(slot)?;
+                }
+                position = self.pos_id(slot);
             } else {
                 let h = self.held(cur);
                 let after = plan.after_open(Some(&h)).ok_or_else(overflow)?;
@@ -828,10 +832,9 @@ impl FastEngine {
                 p.entry = F96::of(after.entry.0)?;
                 p.amount = F96::of(after.amount.0)?;
                 p.margin = F96::of(after.margin.0)?;
-                cur
-            };
-            self.key_liq(slot)?;
-            position = self.pos_id(slot);
+                self.key_liq(cur)?;
+                position = self.pos_id(cur);
+            }
         }
         self.last_position = position;
         self.log.push(FastFill {

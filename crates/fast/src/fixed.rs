@@ -275,7 +275,7 @@ fn mul_64(a: u64, b: u64) -> u128 {
 }
 
 /// `a · b`, or `None` past 128 bits.
-#[inline]
+#[inline(always)]
 #[must_use]
 pub fn mul(a: u128, b: u128) -> Option<u128> {
     let (ah, al) = split(a);
@@ -474,19 +474,19 @@ impl iftb_core::ledger::Num for Fx {
     const ZERO: Self = Fx(0);
     const ONE: Self = Fx(ONE);
 
-    #[inline]
+    #[inline(always)]
     fn add(self, o: Self) -> Option<Self> {
         self.checked_add(o)
     }
-    #[inline]
+    #[inline(always)]
     fn sub(self, o: Self) -> Option<Self> {
         self.checked_sub(o)
     }
-    #[inline]
+    #[inline(always)]
     fn neg(self) -> Self {
         Fx(-self.0)
     }
-    #[inline]
+    #[inline(always)]
     fn wide(a: Self, b: Self) -> Option<Wide> {
         Some(Wide {
             p: mul(a.unsigned_abs(), b.unsigned_abs()),
@@ -494,7 +494,7 @@ impl iftb_core::ledger::Num for Fx {
             b,
         })
     }
-    #[inline]
+    #[inline(always)]
     fn round_wide_mul(w: Wide, r: Self) -> Option<Self> {
         let r = r.unsigned_abs();
         let m = match w.p.and_then(|p| mul(p, r)) {
@@ -503,7 +503,7 @@ impl iftb_core::ledger::Num for Fx {
         };
         signed(false, m)
     }
-    #[inline]
+    #[inline(always)]
     fn round_wide_div(w: Wide, d: u32) -> Option<Self> {
         let m = match w.p {
             Some(n) => div_round(n, d),
@@ -513,17 +513,17 @@ impl iftb_core::ledger::Num for Fx {
     }
     /// Exact when the product fits 128 bits; beyond that (notionals past ~3·10¹⁴) it answers
     /// `false`, the safe side for its one use ("never liquidated").
-    #[inline]
+    #[inline(always)]
     fn covers(a: Self, w: Wide) -> bool {
         a.0 >= 0
             && w.p
                 .is_some_and(|n| mul(a.unsigned_abs(), ONE as u128).is_some_and(|m| m >= n))
     }
-    #[inline]
+    #[inline(always)]
     fn round_mul(a: Self, b: Self) -> Option<Self> {
         signed(a.0 < 0, mul_div(a.unsigned_abs(), b.unsigned_abs(), 1)?)
     }
-    #[inline]
+    #[inline(always)]
     fn round_mul_div(a: Self, b: Self, c: Self) -> Option<Self> {
         let (a, b, c) = (a.unsigned_abs(), b.unsigned_abs(), c.unsigned_abs());
         let m = match a.checked_mul(b) {
@@ -540,7 +540,7 @@ impl iftb_core::ledger::Num for Fx {
         };
         signed(false, m)
     }
-    #[inline]
+    #[inline(always)]
     fn round_weighted(a: Self, b: Self, c: Self, d: Self) -> Option<Self> {
         let (ua, ub, uc, ud) = (
             a.unsigned_abs(),

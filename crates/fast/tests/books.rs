@@ -1,6 +1,13 @@
-//! The fast engine keeps the same books as `PaperEngine` for the same orders (netting mode),
-//! and its hedging mode and trigger index behave.
+//! Differential tests between the engines, books compared exactly after every operation:
+//!
+//! - netting: the fast engine (fixed point, trigger index) against `PaperEngine` (decimals);
+//! - hedging: the fast engine against a plain reference book written on the ledger's
+//!   `Decimal` instantiation (every position on its own, linear scans, no index);
+//!
+//! each as a property test (shrinking) and as a seeded soak of at least 10^5 operations.
+//! The Spot book has its own differential test in `iftb-core` (`tests/spot_model.rs`).
 
+use iftb_core::ledger::{self, liquidation, Direction, Held, Ledger, Trigger};
 use iftb_core::*;
 use iftb_fast::{FastEngine, FillKind, Fx};
 use proptest::prelude::*;
@@ -285,6 +292,625 @@ impl Pair {
             }
         }
     }
+}
+
+// ----- seeded operations ------------------------------------------------------------------
+
+/// xorshift64*: a deterministic stream for the soaks.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + self.below((hi - lo) as u64) as i64
+    }
+}
+
+/// An operation with the proptest's weights; price moves lean back towards `home` so that a
+/// long session stays in a realistic range.
+fn seeded_op(r: &mut Rng, marks: &[Decimal; 2], home: &[Decimal; 2]) -> Op {
+    let s = r.below(2) as usize;
+    let buy = r.below(2) == 0;
+    match r.below(19) {
+        0..=5 => {
+            let mut bp = r.range(-500, 500) as i32;
+            if marks[s] > home[s] * Decimal::TWO {
+                bp = -bp.abs();
+            } else if marks[s] < home[s] / Decimal::TWO {
+                bp = bp.abs();
+            }
+            Op::Move { s, bp }
+        }
+        6..=9 => Op::Market {
+            s,
+            buy,
+            milli: r.range(1, 4000) as u32,
+        },
+        10..=12 => Op::Limit {
+            s,
+            buy,
+            milli: r.range(1, 4000) as u32,
+            offset_bp: r.range(-300, 300) as i32,
+        },
+        13 | 14 => Op::Protect {
+            s,
+            sl: buy,
+            offset_bp: r.range(1, 800) as u32,
+        },
+        15 => Op::Unprotect { s, sl: buy },
+        16 => Op::Cancel {
+            pick: r.below(8) as usize,
+        },
+        17 => Op::Close { s },
+        _ => Op::Leverage {
+            s,
+            lev: r.range(1, 51) as u32,
+        },
+    }
+}
+
+const SOAK_OPS: usize = 100_000;
+const SESSION: usize = 2_000;
+
+#[test]
+fn soak_netting_same_books_as_paper_engine() {
+    let mut r = Rng(0x9e37_79b9_7f4a_7c15);
+    let home = [d("50000"), d("3000")];
+    let (mut done, mut seen) = (0, [0u32; 6]);
+    while done < SOAK_OPS {
+        let config = PaperConfig {
+            initial_balance: d("20000"),
+            ..PaperConfig::default()
+        };
+        let mut pair = Pair::new(config);
+        pair.mark(0, home[0]);
+        pair.mark(1, home[1]);
+        for _ in 0..SESSION {
+            let op = seeded_op(&mut r, &pair.marks, &home);
+            pair.apply(&op);
+            pair.check();
+            done += 1;
+        }
+        for e in pair.paper.events_since(0) {
+            let k = match &e.event {
+                EngineEvent::PositionLiquidated { .. } => 0,
+                EngineEvent::StopLossTriggered { .. } => 1,
+                EngineEvent::TakeProfitTriggered { .. } => 2,
+                EngineEvent::OrderFilled {
+                    liquidity: Liquidity::Maker,
+                    ..
+                } => 3,
+                EngineEvent::OrderFailed { .. } => 4,
+                EngineEvent::PositionReduced { .. } => 5,
+                _ => continue,
+            };
+            seen[k] += 1;
+        }
+    }
+    assert!(done >= 100_000);
+    // What the soak went through: liquidations, stop-losses, take-profits, maker fills,
+    // refusals, partial reductions.
+    assert!(seen.iter().all(|n| *n > 10), "{seen:?}");
+}
+
+// ----- hedging: a reference book on the ledger ---------------------------------------------
+
+/// One position of the reference book.
+#[derive(Debug, Clone)]
+struct RefPos {
+    /// The fast engine's id of the same position.
+    id: u32,
+    sym: usize,
+    held: Held<Decimal>,
+    lev: u32,
+    /// (level, age) of its stop-loss and take-profit.
+    sl: Option<(Decimal, u64)>,
+    tp: Option<(Decimal, u64)>,
+}
+
+/// One resting limit of the reference book.
+#[derive(Debug, Clone)]
+struct RefOrd {
+    id: u32,
+    sym: usize,
+    side: Side,
+    amount: Decimal,
+    price: Decimal,
+    lev: u32,
+    reserved: Decimal,
+    age: u64,
+}
+
+/// The hedging book, written plainly on the ledger's decimal rules: every fill opens its own
+/// position; a price update liquidates, then fires stops, take-profits and limits, oldest
+/// first.
+struct RefHedge {
+    ledger: Ledger<Decimal>,
+    table: BracketTable,
+    wallet: Decimal,
+    fees: Decimal,
+    realized: Decimal,
+    reserved: Decimal,
+    margin: Decimal,
+    marks: [Decimal; 2],
+    lev: [u32; 2],
+    positions: Vec<RefPos>,
+    orders: Vec<RefOrd>,
+    age: u64,
+}
+
+impl RefHedge {
+    fn new(c: &PaperConfig) -> Self {
+        Self {
+            ledger: c.ledger().unwrap(),
+            table: c.default_brackets.clone(),
+            wallet: c.initial_balance.0,
+            fees: Decimal::ZERO,
+            realized: Decimal::ZERO,
+            reserved: Decimal::ZERO,
+            margin: Decimal::ZERO,
+            marks: [Decimal::ZERO; 2],
+            lev: [c.default_leverage; 2],
+            positions: Vec::new(),
+            orders: Vec::new(),
+            age: 0,
+        }
+    }
+
+    fn free(&self) -> Decimal {
+        self.wallet - self.margin - self.reserved
+    }
+
+    fn next_age(&mut self) -> u64 {
+        self.age += 1;
+        self.age
+    }
+
+    /// A fill that opens a position (hedging: nothing is met). `None` when refused.
+    fn open(
+        &mut self,
+        side: Side,
+        qty: Decimal,
+        px: Decimal,
+        liquidity: Liquidity,
+        lev: u32,
+        reserved: Decimal,
+    ) -> Option<Held<Decimal>> {
+        let plan = self
+            .ledger
+            .plan(None, side, Quantity(qty), Price(px), liquidity, lev)
+            .unwrap();
+        let refused = plan.short_of_funds(Money(self.free()), Money(reserved));
+        self.reserved -= reserved;
+        if refused {
+            return None;
+        }
+        self.wallet += plan.wallet_delta().unwrap().0;
+        self.fees += plan.fee.0;
+        self.margin += plan.open_margin.0;
+        plan.after_open(None)
+    }
+
+    fn close(&mut self, i: usize, px: Decimal) {
+        let p = self.positions.remove(i);
+        let plan = self
+            .ledger
+            .plan(
+                Some(&p.held),
+                p.held.side.closing_side(),
+                p.held.amount,
+                Price(px),
+                Liquidity::Taker,
+                p.lev,
+            )
+            .unwrap();
+        assert!(plan.closes);
+        self.wallet += plan.wallet_delta().unwrap().0;
+        self.fees += plan.fee.0;
+        self.realized += plan.realized.0;
+        self.margin -= plan.released.0;
+    }
+
+    fn taker(&self, sym: usize, side: Side) -> Decimal {
+        self.ledger
+            .taker_price(side, Price(self.marks[sym]))
+            .unwrap()
+            .0
+    }
+
+    /// Mark a symbol; `limit_ids` gives the fast engine's ids of the positions its limit
+    /// fills open, in order (the reference assigns them in the same order).
+    fn mark(&mut self, sym: usize, price: Decimal, limit_ids: &mut dyn Iterator<Item = u32>) {
+        self.marks[sym] = price;
+        // Liquidations first.
+        let mut i = 0;
+        while i < self.positions.len() {
+            let p = &self.positions[i];
+            let h = p.held;
+            let lp = self
+                .table
+                .liquidation_price(h.side, h.amount.0, h.entry.0, h.margin.0);
+            if p.sym == sym
+                && lp.is_some_and(|lp| Direction::liquidation(h.side).reached(lp, price))
+            {
+                let s =
+                    liquidation::settle(h.side, h.entry, h.amount, h.margin, Price(price)).unwrap();
+                self.wallet += s.realized.0 - s.clearance.0;
+                self.realized += s.realized.0;
+                self.fees += s.clearance.0;
+                self.margin -= h.margin.0;
+                self.positions.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+        // Then stops, take-profits and limits the price reaches, oldest first.
+        enum Due {
+            Stop(u32),
+            Limit(u32),
+        }
+        let mut due: Vec<(u64, Due)> = Vec::new();
+        for p in self.positions.iter().filter(|p| p.sym == sym) {
+            for (kind, lvl) in [(Trigger::StopLoss, p.sl), (Trigger::TakeProfit, p.tp)] {
+                if let Some((level, age)) = lvl {
+                    if Direction::protecting(kind, p.held.side).reached(level, price) {
+                        due.push((age, Due::Stop(p.id)));
+                    }
+                }
+            }
+        }
+        for o in self.orders.iter().filter(|o| o.sym == sym) {
+            if Trigger::Limit.reached(o.side, o.price, price) {
+                due.push((o.age, Due::Limit(o.id)));
+            }
+        }
+        due.sort_by_key(|d| d.0);
+        for (_, d) in due {
+            match d {
+                Due::Stop(id) => {
+                    if let Some(i) = self.positions.iter().position(|p| p.id == id) {
+                        let px = self.taker(sym, self.positions[i].held.side.closing_side());
+                        self.close(i, px);
+                    }
+                }
+                Due::Limit(id) => {
+                    let i = self.orders.iter().position(|o| o.id == id).unwrap();
+                    let o = self.orders.remove(i);
+                    let px = o.price;
+                    if let Some(h) =
+                        self.open(o.side, o.amount, px, Liquidity::Maker, o.lev, o.reserved)
+                    {
+                        let id = limit_ids
+                            .next()
+                            .expect("the fast engine filled this limit too");
+                        self.positions.push(RefPos {
+                            id,
+                            sym: o.sym,
+                            held: h,
+                            lev: o.lev,
+                            sl: None,
+                            tp: None,
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The fast engine in hedging mode and the reference book, driven together.
+struct Hedge {
+    fast: FastEngine,
+    book: RefHedge,
+    ids: [u32; 2],
+    /// Resting limits by the fast engine's order id.
+    home: [Decimal; 2],
+}
+
+impl Hedge {
+    fn new(config: PaperConfig) -> Self {
+        let book = RefHedge::new(&config);
+        let mut fast = FastEngine::new(config, true, slow).unwrap();
+        let ids = [fast.symbol(SYMS[0]).unwrap(), fast.symbol(SYMS[1]).unwrap()];
+        let mut h = Self {
+            fast,
+            book,
+            ids,
+            home: [d("50000"), d("3000")],
+        };
+        for s in 0..2 {
+            h.mark(s, h.home[s]);
+        }
+        h
+    }
+
+    fn mark(&mut self, s: usize, price: Decimal) {
+        self.fast.update_price(self.ids[s], f(price)).unwrap();
+        let mut limit_ids = self
+            .fast
+            .fills()
+            .iter()
+            .filter(|x| x.kind == FillKind::Limit)
+            .map(|x| x.position)
+            .collect::<Vec<_>>()
+            .into_iter();
+        self.book.mark(s, price, &mut limit_ids);
+        assert_eq!(limit_ids.next(), None, "the fast engine filled more limits");
+    }
+
+    fn opened(&mut self, s: usize, h: Held<Decimal>, lev: u32) {
+        self.book.positions.push(RefPos {
+            id: self.fast.last_position(),
+            sym: s,
+            held: h,
+            lev,
+            sl: None,
+            tp: None,
+        });
+    }
+
+    fn apply(&mut self, op: &Op) {
+        let marks = self.book.marks;
+        match *op {
+            Op::Move { s, bp: b } => self.mark(s, bp(marks[s], b).max(d("1"))),
+            Op::Market { s, buy, milli } => {
+                let amount = Decimal::new(i64::from(milli), 3);
+                let side = if buy { Side::Buy } else { Side::Sell };
+                let fo = self.fast.market(self.ids[s], buy, fx_of(amount)).unwrap();
+                let px = self.book.taker(s, side);
+                let lev = self.book.lev[s];
+                match self
+                    .book
+                    .open(side, amount, px, Liquidity::Taker, lev, Decimal::ZERO)
+                {
+                    Some(h) => {
+                        assert_eq!(fo.map(fxd::<Decimal>), Some(px), "market fill price");
+                        self.opened(s, h, lev);
+                    }
+                    None => assert_eq!(fo, None, "refused by both"),
+                }
+            }
+            Op::Limit {
+                s,
+                buy,
+                milli,
+                offset_bp,
+            } => {
+                let amount = Decimal::new(i64::from(milli), 3);
+                let price = bp(marks[s], offset_bp);
+                let side = if buy { Side::Buy } else { Side::Sell };
+                let fo = self
+                    .fast
+                    .limit(self.ids[s], buy, fx_of(amount), f(price))
+                    .unwrap();
+                let lev = self.book.lev[s];
+                if Trigger::Limit.reached(side, price, marks[s]) {
+                    let px = self
+                        .book
+                        .ledger
+                        .crossing_price(side, Price(marks[s]), Price(price))
+                        .unwrap()
+                        .0;
+                    match self
+                        .book
+                        .open(side, amount, px, Liquidity::Taker, lev, Decimal::ZERO)
+                    {
+                        Some(h) => {
+                            assert_eq!(fo.map(fxd::<Decimal>), Some(px));
+                            self.opened(s, h, lev);
+                        }
+                        None => assert_eq!(fo, None),
+                    }
+                    return;
+                }
+                assert_eq!(fo, None);
+                let need = self
+                    .book
+                    .ledger
+                    .reservation(
+                        Price(price),
+                        Quantity(amount),
+                        Quantity::ZERO,
+                        lev,
+                        Liquidity::Maker,
+                    )
+                    .unwrap()
+                    .0;
+                if need > self.book.free() {
+                    assert_eq!(self.fast.last_order(), u32::MAX, "refused by both");
+                    return;
+                }
+                let age = self.book.next_age();
+                self.book.reserved += need;
+                self.book.orders.push(RefOrd {
+                    id: self.fast.last_order(),
+                    sym: s,
+                    side,
+                    amount,
+                    price,
+                    lev,
+                    reserved: need,
+                    age,
+                });
+            }
+            Op::Protect { s, sl, offset_bp } => {
+                // The newest position of the symbol.
+                let Some(i) = self.book.positions.iter().rposition(|p| p.sym == s) else {
+                    return;
+                };
+                let p = self.book.positions[i].clone();
+                let kind = if sl {
+                    Trigger::StopLoss
+                } else {
+                    Trigger::TakeProfit
+                };
+                let dir = Direction::protecting(kind, p.held.side);
+                let off = i32::try_from(offset_bp).unwrap();
+                // Mostly on the right side; one in four on the wrong side (refused by both).
+                let right = if dir.falls() { -off } else { off };
+                let level = bp(marks[s], if offset_bp % 4 == 0 { -right } else { right });
+                let ok = !dir.reached(level, marks[s]);
+                let ty = if sl {
+                    OrderType::StopLoss
+                } else {
+                    OrderType::TakeProfit
+                };
+                let fr = self.fast.set_protection(p.id, ty, Some(f(level)));
+                assert_eq!(fr.is_ok(), ok, "{fr:?}");
+                if ok {
+                    let slot = if sl {
+                        self.book.positions[i].sl
+                    } else {
+                        self.book.positions[i].tp
+                    };
+                    let age = slot.map_or_else(|| self.book.next_age(), |(_, a)| a);
+                    let q = &mut self.book.positions[i];
+                    if sl {
+                        q.sl = Some((level, age));
+                    } else {
+                        q.tp = Some((level, age));
+                    }
+                }
+            }
+            Op::Unprotect { s, sl } => {
+                let Some(i) = self.book.positions.iter().rposition(|p| p.sym == s) else {
+                    return;
+                };
+                let ty = if sl {
+                    OrderType::StopLoss
+                } else {
+                    OrderType::TakeProfit
+                };
+                self.fast
+                    .set_protection(self.book.positions[i].id, ty, None)
+                    .unwrap();
+                let q = &mut self.book.positions[i];
+                if sl {
+                    q.sl = None;
+                } else {
+                    q.tp = None;
+                }
+            }
+            Op::Cancel { pick } => {
+                if self.book.orders.is_empty() {
+                    return;
+                }
+                let o = self.book.orders.remove(pick % self.book.orders.len());
+                self.fast.cancel(o.id).unwrap();
+                self.book.reserved -= o.reserved;
+            }
+            Op::Close { s } => {
+                // The oldest position of the symbol.
+                let Some(i) = self.book.positions.iter().position(|p| p.sym == s) else {
+                    return;
+                };
+                let px = self
+                    .book
+                    .taker(s, self.book.positions[i].held.side.closing_side());
+                let got = self.fast.close(self.book.positions[i].id).unwrap();
+                assert_eq!(fxd::<Decimal>(got), px);
+                self.book.close(i, px);
+            }
+            Op::Leverage { s, lev } => {
+                self.fast.set_leverage(self.ids[s], lev).unwrap();
+                self.book.lev[s] = lev;
+            }
+        }
+    }
+
+    fn check(&self) {
+        let b = self.fast.books();
+        let r = &self.book;
+        assert_eq!(fxd::<Decimal>(b.wallet), r.wallet, "wallet");
+        assert_eq!(fxd::<Decimal>(b.fees_paid), r.fees, "fees");
+        assert_eq!(fxd::<Decimal>(b.realized_pnl), r.realized, "realized");
+        assert_eq!(fxd::<Decimal>(b.reserved), r.reserved, "reserved");
+        assert_eq!(fxd::<Decimal>(b.margin_used), r.margin, "margin");
+        assert_eq!(fxd::<Decimal>(b.free), r.free(), "free");
+        let unrealized: Decimal = r
+            .positions
+            .iter()
+            .map(|p| {
+                ledger::pnl(
+                    p.held.side,
+                    p.held.entry,
+                    Price(r.marks[p.sym]),
+                    p.held.amount,
+                )
+                .unwrap()
+                .0
+            })
+            .sum();
+        assert_eq!(
+            fxd::<Decimal>(self.fast.unrealized().unwrap()),
+            unrealized,
+            "unrealized"
+        );
+        assert_eq!(
+            self.fast.open_positions() as usize,
+            r.positions.len(),
+            "positions"
+        );
+        assert_eq!(self.fast.open_orders() as usize, r.orders.len(), "orders");
+        for p in &r.positions {
+            let q = self.fast.position(p.id).expect("the same position");
+            assert_eq!(q.side, p.held.side);
+            assert_eq!(fxd::<Price>(q.entry_price), p.held.entry, "entry");
+            assert_eq!(fxd::<Quantity>(q.amount), p.held.amount, "amount");
+            assert_eq!(fxd::<Money>(q.margin), p.held.margin, "margin");
+            assert_eq!(q.leverage, p.lev);
+            let lvl = |x: Option<f64>| x.map(|x| d::<Decimal>(&format!("{x}")));
+            assert_eq!(lvl(q.stop_loss), p.sl.map(|x| x.0), "stop-loss");
+            assert_eq!(lvl(q.take_profit), p.tp.map(|x| x.0), "take-profit");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn hedging_same_books_as_the_reference(ops in proptest::collection::vec(op(), 1..80)) {
+        let mut h = Hedge::new(PaperConfig { initial_balance: d("20000"), ..PaperConfig::default() });
+        for op in &ops {
+            h.apply(op);
+            h.check();
+        }
+    }
+}
+
+#[test]
+fn soak_hedging_same_books_as_the_reference() {
+    let mut r = Rng(0x2545_f491_4f6c_dd1d);
+    let (mut done, mut seen) = (0, [0u64; 7]);
+    while done < SOAK_OPS {
+        let mut h = Hedge::new(PaperConfig {
+            initial_balance: d("20000"),
+            ..PaperConfig::default()
+        });
+        for _ in 0..SESSION {
+            let op = seeded_op(&mut r, &h.book.marks, &h.home);
+            h.apply(&op);
+            h.check();
+            for x in h.fast.fills() {
+                seen[x.kind as usize] += 1;
+            }
+            done += 1;
+        }
+        seen[6] += h.fast.reject_count();
+    }
+    assert!(done >= 100_000);
+    // Every kind of fill (market, limit, stop-loss, take-profit, liquidation, close) and
+    // refusals for funds.
+    assert!(seen.iter().all(|n| *n > 10), "{seen:?}");
 }
 
 proptest! {

@@ -77,6 +77,7 @@ fn bracket_index<R: Real>(rows: &[Bracket<R>], notional: R) -> Result<Option<usi
 ///
 /// # Errors
 /// `Undecided` (never for `Decimal`).
+#[inline]
 pub fn liquidation_level<R: Real>(
     rows: &[Bracket<R>],
     side: PositionSide,
@@ -88,18 +89,22 @@ pub fn liquidation_level<R: Real>(
     if !zero.lt(quantity).ok_or(Undecided)? {
         return Ok(None);
     }
-    // side·q
-    let sq = match side {
-        PositionSide::Long => quantity,
-        PositionSide::Short => quantity.neg(),
-    };
-    let solve = |b: &Bracket<R>| -> Option<R> {
-        let num = isolated_margin.add(b.cum)?.sub(sq.mul(entry_price)?)?;
-        let den = quantity.mul(b.maint_margin_ratio)?.sub(sq)?;
-        num.div(den)
-    };
     let Some(notional) = entry_price.mul(quantity) else {
         return Ok(None);
+    };
+    // The formula with numerator and denominator multiplied by −side, so that every product
+    // is of non-negative values: long `(q·EP − (WB + cum)) / (q − q·MMR)`, short
+    // `(q·EP + (WB + cum)) / (q + q·MMR)`.
+    let long = side == PositionSide::Long;
+    let solve = |b: &Bracket<R>| -> Option<R> {
+        let held = isolated_margin.add(b.cum)?;
+        let qm = quantity.mul(b.maint_margin_ratio)?;
+        let (num, den) = if long {
+            (notional.sub(held)?, quantity.sub(qm)?)
+        } else {
+            (notional.add(held)?, quantity.add(qm)?)
+        };
+        num.div(den)
     };
     let Some(first) = bracket_index(rows, notional)? else {
         return Ok(None);
@@ -121,7 +126,7 @@ pub fn liquidation_level<R: Real>(
 /// Whether a position can never be liquidated, decided exactly: a long whose isolated margin
 /// covers its whole notional (every 1x long). The formula gives LP ≤ 0 for it in every
 /// bracket (`cum ≥ 0`, `MMR < 1`); this is the cheap exact form of that fact.
-#[inline]
+#[inline(always)]
 #[must_use]
 pub fn never_liquidated<N: Num>(
     side: PositionSide,
@@ -129,7 +134,15 @@ pub fn never_liquidated<N: Num>(
     amount: Quantity<N>,
     margin: Money<N>,
 ) -> bool {
-    side == PositionSide::Long && N::wide(entry.0, amount.0).is_some_and(|w| N::covers(margin.0, w))
+    side == PositionSide::Long
+        && N::wide(entry.0, amount.0).is_some_and(|n| covered(side, margin, n))
+}
+
+/// [`never_liquidated`] from the notional `entry × amount` (exact).
+#[inline(always)]
+#[must_use]
+pub fn covered<N: Num>(side: PositionSide, margin: Money<N>, notional: N::Wide) -> bool {
+    side == PositionSide::Long && N::covers(margin.0, notional)
 }
 
 /// What a liquidation at `mark` settles: the realized PnL (the loss, never more than the

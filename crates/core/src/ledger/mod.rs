@@ -67,7 +67,7 @@ impl<N: Num> MakerTaker<N> {
 }
 
 impl<N: Num> FeeModel<N> for MakerTaker<N> {
-    #[inline]
+    #[inline(always)]
     fn fee(&self, notional: N::Wide, liquidity: Liquidity) -> Option<Money<N>> {
         N::round_wide_mul(notional, self.rate(liquidity).0).map(Money)
     }
@@ -100,7 +100,7 @@ impl<N: Num> Slippage<N> {
 }
 
 impl<N: Num> FillModel<N> for Slippage<N> {
-    #[inline]
+    #[inline(always)]
     fn taker_price(&self, side: Side, mark: Price<N>) -> Option<Price<N>> {
         let factor = match side {
             Side::Buy => self.buy,
@@ -122,7 +122,7 @@ pub trait MarginModel<N: Num> {
 pub struct Isolated;
 
 impl<N: Num> MarginModel<N> for Isolated {
-    #[inline]
+    #[inline(always)]
     fn initial(&self, notional: N::Wide, leverage: u32) -> Option<Money<N>> {
         N::round_wide_div(notional, leverage.max(1)).map(Money)
     }
@@ -173,7 +173,7 @@ pub struct Held<N> {
 }
 
 /// What a fill of `qty` at `price` does to the books, before it is committed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct FillPlan<N: Num> {
     /// Side of the order.
     pub side: Side,
@@ -195,6 +195,9 @@ pub struct FillPlan<N: Num> {
     pub open_margin: Money<N>,
     /// Whether the reducing part closes the whole position met.
     pub closes: bool,
+    /// `price × open`, exact (what the opening margin and, with nothing reduced, the fee were
+    /// computed from).
+    pub open_notional: Option<N::Wide>,
 }
 
 impl<N: Num, F: FeeModel<N>, S: FillModel<N>, M: MarginModel<N>> Ledger<N, F, S, M> {
@@ -267,7 +270,7 @@ impl<N: Num, F: FeeModel<N>, S: FillModel<N>, M: MarginModel<N>> Ledger<N, F, S,
     /// Plan a fill of `qty` on `side` at `price` against the position `held` (if any): how
     /// much reduces it and how much opens exposure, the fee, the PnL realized and the margin
     /// released by the reduction, the margin of the opening part.
-    #[inline]
+    #[inline(always)]
     #[must_use]
     pub fn plan(
         &self,
@@ -319,6 +322,7 @@ impl<N: Num, F: FeeModel<N>, S: FillModel<N>, M: MarginModel<N>> Ledger<N, F, S,
             released,
             open_margin,
             closes,
+            open_notional,
         })
     }
 }
@@ -365,7 +369,7 @@ pub fn fill_quantity<N: Num>(
 
 /// PnL of `qty` of a position entered at `entry`, valued at `price`:
 /// `round(side × (price − entry) × qty)`.
-#[inline]
+#[inline(always)]
 #[must_use]
 pub fn pnl<N: Num>(
     side: PositionSide,
@@ -382,7 +386,7 @@ pub fn pnl<N: Num>(
 
 impl<N: Num> FillPlan<N> {
     /// How the wallet moves: `realized − fee`.
-    #[inline]
+    #[inline(always)]
     #[must_use]
     pub fn wallet_delta(&self) -> Option<Money<N>> {
         self.realized.0.sub(self.fee.0).map(Money)
@@ -392,7 +396,7 @@ impl<N: Num> FillPlan<N> {
     /// the fee, and what is available for it (the free balance, this order's reservation, and
     /// what the reducing part releases and realizes). The fill is refused when
     /// `need > available`. `None` when the fill opens nothing (it always goes through).
-    #[inline]
+    #[inline(always)]
     #[must_use]
     pub fn funds(&self, free: Money<N>, reserved: Money<N>) -> Option<(Money<N>, Money<N>)> {
         if self.open.0 <= N::ZERO {
@@ -408,7 +412,7 @@ impl<N: Num> FillPlan<N> {
     }
 
     /// Whether the fill is refused for funds (see [`FillPlan::funds`]).
-    #[inline]
+    #[inline(always)]
     #[must_use]
     pub fn short_of_funds(&self, free: Money<N>, reserved: Money<N>) -> bool {
         self.funds(free, reserved)
@@ -416,7 +420,7 @@ impl<N: Num> FillPlan<N> {
     }
 
     /// The position after a reduction that does not close it.
-    #[inline]
+    #[inline(always)]
     #[must_use]
     pub fn after_reduce(&self, held: &Held<N>) -> Option<Held<N>> {
         Some(Held {
@@ -426,9 +430,18 @@ impl<N: Num> FillPlan<N> {
         })
     }
 
+    /// Whether the position a fill opens (no position met) can never be liquidated
+    /// ([`liquidation::never_liquidated`], from the notional already computed).
+    #[inline(always)]
+    #[must_use]
+    pub fn opens_unliquidable(&self) -> bool {
+        self.open_notional
+            .is_some_and(|n| liquidation::covered(self.side.position_side(), self.open_margin, n))
+    }
+
     /// The position after the opening part: `held` increased (average entry
     /// `round((e₁q₁ + e₂q₂) / (q₁ + q₂))`) or a new one at the fill price.
-    #[inline]
+    #[inline(always)]
     #[must_use]
     pub fn after_open(&self, held: Option<&Held<N>>) -> Option<Held<N>> {
         Some(match held {
