@@ -169,5 +169,6 @@ test('placeOrder fast path builds the same objects as the general path', async (
   for (const [o, px] of orders) {
     const placed = await t.placeOrder(o, px);
     assert.deepStrictEqual(placed, t.getOrder(placed.id));
+    assert.deepStrictEqual(Object.keys(placed), Object.keys(t.getOrder(placed.id)), 'same key order');
   }
 });

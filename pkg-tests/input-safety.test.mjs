@@ -158,3 +158,29 @@ test('a snapshot with a field it does not have, at any depth, is refused', async
     assert.throws(() => OrderExecutor.restore(bad, { logger: null }), (e) => e.code === 'SNAPSHOT_INVALID' && /unknown field/.test(e.message), edit.toString());
   }
 });
+
+test('order objects are the same with code generation disallowed (a strict Content-Security-Policy)', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const script = `
+    import assert from 'node:assert/strict';
+    import { PaperTrader } from 'iftb-executor';
+    assert.throws(() => new Function('return 1'), EvalError);
+    const t = new PaperTrader({ initialBalance: 1000 });
+    const orders = [
+      [{ symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 0.01 }, 50000],
+      [{ id: 'mine-1', symbol: 'BTC/USDT', side: 'sell', type: 'limit', amount: '0.0000001', price: 60000 }, 50000],
+      [{ symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 10 }, 50000],
+      [{ symbol: 'BTC/USDT', side: 'sell', type: 'stop_loss', amount: 0.005, stopPrice: 40000, reduceOnly: true }, 50000],
+    ];
+    for (const [o, px] of orders) {
+      const placed = t.placeOrderSync(o, px);
+      assert.deepStrictEqual(placed, t.getOrder(placed.id));
+      assert.deepStrictEqual(Object.keys(placed), Object.keys(t.getOrder(placed.id)));
+    }
+    assert.equal(t.getOrders()[2].rejectReason, 'INSUFFICIENT_FUNDS');
+    console.log('ok');
+  `;
+  const r = spawnSync(process.execPath, ['--disallow-code-generation-from-strings', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: new URL('.', import.meta.url) });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'ok');
+});

@@ -27,17 +27,39 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(inline_js = r#"
 // A fixed-arity record reader and builder. The property names, the enum words and the limits
 // come from Rust (iftb_io_init); nothing here names a field or a word.
-let i0, i1, i2, i3, i4, i5, i6, i7, i8, maxInt = 0, A = null, B = null, view = null;
-let o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10, o11, o12, o13, o14, o15, o16, o17, o18, ox;
-let x0, x1, x2, x3, x4, x5, x6;
-export function iftb_io_init(inKeys, wordsA, wordsB, max, outKeys, exactKey, exactKeys) {
+let i0, i1, i2, i3, i4, i5, i6, i7, i8, maxInt = 0, A = null, B = null, view = null, mk = null;
+const n = (x) => (x === undefined ? null : x);
+// Exact text: a number stands for its own shortest text, else the text given, else null.
+const t = (x, s) => (x !== undefined ? String(x) : s === undefined ? null : s);
+// The builder: an object literal compiled once from the keys (as fast as a literal written
+// here); where code generation is not allowed (a Content-Security-Policy without
+// 'unsafe-eval'), the same object built with a store per key.
+function compile(keys, omit, exactKey, exactKeys) {
+  const q = JSON.stringify;
+  const args = keys.map((_, i) => `a${i}`).concat(exactKeys.flatMap((_, i) => [`n${i}`, `s${i}`]));
+  const exact = `{${exactKeys.map((k, i) => `${q(k)}: t(n${i}, s${i})`).join(", ")}}`;
+  const fields = (withOmit) => keys.map((k, i) => (i === omit ? (withOmit ? `${q(k)}: a${i}, ` : "") : `${q(k)}: n(a${i}), `)).join("");
+  const body = `return function (${args.join(", ")}) { const e = ${exact};
+    return a${omit} === undefined ? {${fields(false)}${q(exactKey)}: e} : {${fields(true)}${q(exactKey)}: e}; };`;
+  try {
+    return new Function("n", "t", body)(n, t);
+  } catch {
+    return function (...v) {
+      const o = {};
+      for (let i = 0; i < keys.length; i++) if (i !== omit || v[i] !== undefined) o[keys[i]] = i === omit ? v[i] : n(v[i]);
+      const e = {};
+      for (let i = 0; i < exactKeys.length; i++) e[exactKeys[i]] = t(v[keys.length + 2 * i], v[keys.length + 2 * i + 1]);
+      o[exactKey] = e;
+      return o;
+    };
+  }
+}
+export function iftb_io_init(inKeys, wordsA, wordsB, max, outKeys, omit, exactKey, exactKeys) {
   [i0, i1, i2, i3, i4, i5, i6, i7, i8] = inKeys;
   A = new Map(wordsA.map((w, i) => [w, i]));
   B = new Map(wordsB.map((w, i) => [w, i]));
   maxInt = max;
-  [o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10, o11, o12, o13, o14, o15, o16, o17, o18] = outKeys;
-  ox = exactKey;
-  [x0, x1, x2, x3, x4, x5, x6] = exactKeys;
+  mk = compile(outKeys, omit, exactKey, exactKeys);
 }
 const num = (x) => typeof x === "number" && Number.isFinite(x);
 const opt = (x) => x === undefined || x === null || num(x);
@@ -60,24 +82,12 @@ export function iftb_read_order(o, mem, ptr) {
   view[i + 6] = a8 === true ? 1 : 0; view[i + 7] = typeof a0 === "string" ? 1 : 0;
   return a1;
 }
-// Exact text: a number stands for its own shortest text, else the text given, else null.
-const t = (n, s) => (n !== undefined ? String(n) : s === undefined ? null : s);
-const n = (x) => (x === undefined ? null : x);
-// The record in Rust's field order (optional numbers and texts: undefined is null, except in
-// slot 14, where it leaves the field out), then its exact texts.
+// The record in Rust's field order (undefined is null, except in the omitted-when-absent
+// field), then its exact texts as (number, text) pairs.
 export function iftb_mk_order(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14,
     a15, a16, a17, a18, n0, s0, n1, s1, n2, s2, n3, s3, n4, s4, n5, s5, n6, s6) {
-  const o = {};
-  o[o0] = a0; o[o1] = a1; o[o2] = a2; o[o3] = a3; o[o4] = a4; o[o5] = n(a5); o[o6] = n(a6);
-  o[o7] = a7; o[o8] = n(a8); o[o9] = n(a9); o[o10] = n(a10); o[o11] = a11; o[o12] = a12;
-  o[o13] = n(a13);
-  if (a14 !== undefined) o[o14] = a14;
-  o[o15] = a15; o[o16] = a16; o[o17] = a17; o[o18] = a18;
-  const e = {};
-  e[x0] = t(n0, s0); e[x1] = t(n1, s1); e[x2] = t(n2, s2); e[x3] = t(n3, s3); e[x4] = t(n4, s4);
-  e[x5] = t(n5, s5); e[x6] = t(n6, s6);
-  o[ox] = e;
-  return o;
+  return mk(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14,
+    a15, a16, a17, a18, n0, s0, n1, s1, n2, s2, n3, s3, n4, s4, n5, s5, n6, s6);
 }
 "#)]
 extern "C" {
@@ -88,6 +98,7 @@ extern "C" {
         words_b: js_sys::Array,
         max: u32,
         out_keys: js_sys::Array,
+        omit: u32,
         exact_key: &str,
         exact_keys: js_sys::Array,
     );
@@ -170,6 +181,10 @@ pub(crate) const ORDER_FIELDS: [&str; 19] = [
     "reserved",
 ];
 
+/// The index in [`ORDER_FIELDS`] of the one field left out when absent (serde's
+/// `skip_serializing_if`: `rejectReason`).
+const OMITTED_WHEN_ABSENT: u32 = 14;
+
 /// The decimal fields of an order that carry an exact text (`exact.*`), in order.
 pub(crate) const EXACT_FIELDS: [&str; 7] = [
     "amount",
@@ -226,6 +241,7 @@ thread_local! {
             js_array(&types),
             MAX_LEVERAGE,
             js_array(&out),
+            OMITTED_WHEN_ABSENT,
             "exact",
             js_array(&exact),
         );
