@@ -10,10 +10,6 @@ use js_sys::{Array, JSON};
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 
-fn config_error(msg: impl Into<String>) -> Error {
-    ValidationError::InvalidConfig(msg.into()).into()
-}
-
 fn arg_error(msg: impl Into<String>) -> Error {
     ValidationError::InvalidArgument(msg.into()).into()
 }
@@ -105,8 +101,8 @@ impl LocalExchange {
         #[wasm_bindgen(unchecked_param_type = "LocalExchangeOptions | undefined")] options: JsValue,
     ) -> JsResult<LocalExchange> {
         let v = to_json(&options, "options")?;
-        let cfg = ExchangeConfig::from_json(&v).map_err(config_error)?;
-        let inner = exchange::LocalExchange::try_new(cfg).map_err(config_error)?;
+        let cfg = ExchangeConfig::from_json(&v)?;
+        let inner = exchange::LocalExchange::try_new(cfg)?;
         Ok(Self { inner })
     }
 
@@ -195,9 +191,7 @@ impl LocalExchange {
             }
             .into());
         }
-        self.inner
-            .set_price(&sym, p, now_or(now_ms))
-            .map_err(arg_error)
+        Ok(self.inner.set_price(&sym, p, now_or(now_ms))?)
     }
 
     /// Current price of a symbol as a decimal string, or `null` for an unknown symbol.
@@ -234,7 +228,7 @@ impl LocalExchange {
         #[wasm_bindgen(unchecked_param_type = "Partial<ExchangeFaults>")] faults: JsValue,
     ) -> JsResult<JsValue> {
         let v = to_json(&faults, "faults")?;
-        self.inner.faults_mut().merge_json(&v).map_err(arg_error)?;
+        self.inner.faults_mut().merge_json(&v)?;
         Ok(from_json(&self.inner.faults().to_json()))
     }
 

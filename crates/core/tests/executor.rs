@@ -691,13 +691,20 @@ fn snapshot_text_with_an_unknown_field_anywhere_is_refused() {
     for (from, to) in [
         ("{\"kind\"", "{\"extra\":1,\"kind\""),
         ("\"paperTrading\"", "\"typo\":1,\"paperTrading\""),
-        ("\"exchangeOrderId\"", "\"surprise\":true,\"exchangeOrderId\""),
+        (
+            "\"exchangeOrderId\"",
+            "\"surprise\":true,\"exchangeOrderId\"",
+        ),
         ("{\"orderAccepted\":{", "{\"orderAccepted\":{\"x\":0,"),
     ] {
         let bad = text.replacen(from, to, 1);
         assert_ne!(bad, text, "{from}");
         let err = Snapshot::from_json(&bad).unwrap_err();
-        assert_eq!(EngineError::from(err.clone()).code(), "SNAPSHOT_INVALID", "{err}");
+        assert_eq!(
+            EngineError::from(err.clone()).code(),
+            "SNAPSHOT_INVALID",
+            "{err}"
+        );
         let err = Snapshot::check_fields(&bad, &text).unwrap_err();
         assert!(err.to_string().contains("unknown field"), "{err}");
     }

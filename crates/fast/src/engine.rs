@@ -22,118 +22,39 @@
 
 use crate::chunked::ChunkVec;
 use crate::fixed::{self, from_f64, FromF64};
-use crate::index::{dec, outward_key, Heap, Trig, K_LIMIT, K_LIQ, K_SL, K_TP};
+use crate::index::{dec, outward_key, Heap, Trig, K_LIMIT, K_LIQ, K_SL};
 use crate::interval::Iv;
 use crate::slab::{overflow, Ord, Pos, F96, NONE};
+use crate::view::{FastFill, FillKind};
 use crate::Fx;
 use iftb_core::error::{EngineError, OrderError, Result, ValidationError};
-use iftb_core::ledger::trigger::protection_error;
 use iftb_core::ledger::{
     self, liquidation, Bracket, BracketTable, Direction, Held, Ledger, Trigger,
 };
 use iftb_core::money::{Money, Price, Quantity, Rate};
-use iftb_core::order::protective_trigger;
+use iftb_core::order::{OrderStatus, OrderTransition};
 use iftb_core::paper::{PaperConfig, MAX_LEVERAGE};
-use iftb_core::types::{Liquidity, OrderType, PositionSide, Side, Symbol};
+use iftb_core::types::{Liquidity, Side, Symbol};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
 const MAX_INPUT: f64 = 1e12;
-
-/// What produced a fill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-pub enum FillKind {
-    /// A market order.
-    Market = 0,
-    /// A limit order (taker on arrival or maker when reached).
-    Limit = 1,
-    /// A position's stop-loss.
-    StopLoss = 2,
-    /// A position's take-profit.
-    TakeProfit = 3,
-    /// A liquidation (price = mark, fee = clearance).
-    Liquidation = 4,
-    /// [`FastEngine::close`].
-    Close = 5,
-}
-
-/// One fill of the last call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FastFill {
-    /// What filled.
-    pub kind: FillKind,
-    /// Position id it opened, changed or closed.
-    pub position: u32,
-    /// Buy (true) or sell.
-    pub buy: bool,
-    /// Execution price.
-    pub price: Fx,
-    /// Quantity.
-    pub amount: Fx,
-    /// Fee (for a liquidation: the clearance).
-    pub fee: Fx,
-    /// PnL realized by this fill.
-    pub realized: Fx,
-}
-
-/// A position as seen from outside.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FastPosition {
-    /// Position id.
-    pub id: u32,
-    /// Symbol id.
-    pub symbol: u32,
-    /// Long or short.
-    pub side: PositionSide,
-    /// Average entry price.
-    pub entry_price: Fx,
-    /// Quantity.
-    pub amount: Fx,
-    /// Isolated margin.
-    pub margin: Fx,
-    /// Leverage.
-    pub leverage: u32,
-    /// Realized by partial reductions (netting mode).
-    pub realized_pnl: Fx,
-    /// Stop-loss level.
-    pub stop_loss: Option<f64>,
-    /// Take-profit level.
-    pub take_profit: Option<f64>,
-}
-
-/// Account totals, exact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FastBooks {
-    /// initial − fees + realized.
-    pub wallet: Fx,
-    /// Fees paid (including liquidation clearance).
-    pub fees_paid: Fx,
-    /// Realized PnL.
-    pub realized_pnl: Fx,
-    /// Held by resting orders.
-    pub reserved: Fx,
-    /// Σ position margin.
-    pub margin_used: Fx,
-    /// wallet − margin − reserved.
-    pub free: Fx,
-}
 
 #[derive(Debug)]
 pub(crate) struct Sym {
     pub(crate) name: Symbol,
     /// Last mark (0 = none). Its exact value is its shortest decimal.
     pub(crate) mark: f64,
-    mark_fx: Fx,
-    mark_fx_of: f64,
+    pub(crate) mark_fx: Fx,
+    pub(crate) mark_fx_of: f64,
     /// Taker prices (buy, sell) at `mark_fx`.
-    taker: [Fx; 2],
-    leverage: u32,
+    pub(crate) taker: [Fx; 2],
+    pub(crate) leverage: u32,
     pub(crate) table: usize,
     /// Netting: the open position's slot.
     pub(crate) net: u32,
     /// Netting: realized by partial reductions of the open position.
-    realized: Fx,
+    pub(crate) realized: Fx,
     pub(crate) below: Heap,
     pub(crate) above: Heap,
     /// Compact the heaps (drop stale entries) when they grow past this.
@@ -142,34 +63,34 @@ pub(crate) struct Sym {
 
 /// The fast paper engine. See the module docs.
 pub struct FastEngine {
-    hedging: bool,
-    config: PaperConfig,
+    pub(crate) hedging: bool,
+    pub(crate) config: PaperConfig,
     /// The rules (fees, slippage, margin) in fixed point.
-    ledger: Ledger<Fx>,
+    pub(crate) ledger: Ledger<Fx>,
     pub(crate) tables: Vec<BracketTable>,
     /// The same tables as enclosing intervals, for the liquidation-level index key.
     pub(crate) itables: Vec<Vec<Bracket<Iv>>>,
-    slow: fn(f64) -> Option<Fx>,
+    pub(crate) slow: fn(f64) -> Option<Fx>,
     pub(crate) syms: Vec<Sym>,
-    names: HashMap<String, u32>,
+    pub(crate) names: HashMap<String, u32>,
     pub(crate) pos: ChunkVec<Pos>,
     pub(crate) pos_free: Vec<u32>,
     pub(crate) ords: Vec<Ord>,
     pub(crate) ord_free: Vec<u32>,
-    wallet: Fx,
-    fees: Fx,
-    realized: Fx,
-    reserved: Fx,
-    margin: Fx,
+    pub(crate) wallet: Fx,
+    pub(crate) fees: Fx,
+    pub(crate) realized: Fx,
+    pub(crate) reserved: Fx,
+    pub(crate) margin: Fx,
     pub(crate) open_positions: u32,
     pub(crate) open_orders: u32,
-    seq: u32,
-    filled: u64,
-    rejected: u64,
-    last_position: u32,
-    last_order: u32,
-    log: Vec<FastFill>,
-    fired: Vec<Trig>,
+    pub(crate) seq: u32,
+    pub(crate) filled: u64,
+    pub(crate) rejected: u64,
+    pub(crate) last_position: u32,
+    pub(crate) last_order: u32,
+    pub(crate) log: Vec<FastFill>,
+    pub(crate) fired: Vec<Trig>,
 }
 
 impl std::fmt::Debug for FastEngine {
@@ -183,7 +104,7 @@ impl std::fmt::Debug for FastEngine {
 
 /// A double as text for error messages, without float formatting (which costs ~14 KB of
 /// wasm): its exact binary value when finite.
-fn describe(x: f64) -> String {
+pub(crate) fn describe(x: f64) -> String {
     if x.is_nan() {
         "NaN".into()
     } else if x.is_infinite() {
@@ -196,7 +117,7 @@ fn describe(x: f64) -> String {
     }
 }
 
-fn bad_number(field: &'static str, x: f64) -> EngineError {
+pub(crate) fn bad_number(field: &'static str, x: f64) -> EngineError {
     ValidationError::InvalidNumber {
         field,
         value: describe(x),
@@ -205,7 +126,7 @@ fn bad_number(field: &'static str, x: f64) -> EngineError {
 }
 
 /// A price or level: finite, > 0, ≤ 1e12, at most 12 decimals.
-fn check_price(field: &'static str, x: f64) -> Result<()> {
+pub(crate) fn check_price(field: &'static str, x: f64) -> Result<()> {
     if x.is_nan() || x.is_infinite() || x > MAX_INPUT {
         return Err(bad_number(field, x));
     }
@@ -227,7 +148,7 @@ fn check_price(field: &'static str, x: f64) -> Result<()> {
 pub type SlowConvert = fn(f64) -> Option<Fx>;
 
 #[inline]
-fn side_of(buy: bool) -> Side {
+pub(crate) fn side_of(buy: bool) -> Side {
     if buy {
         Side::Buy
     } else {
@@ -236,7 +157,7 @@ fn side_of(buy: bool) -> Side {
 }
 
 #[inline]
-fn liquidity_of(maker: bool) -> Liquidity {
+pub(crate) fn liquidity_of(maker: bool) -> Liquidity {
     if maker {
         Liquidity::Maker
     } else {
@@ -369,7 +290,7 @@ impl FastEngine {
         self.syms.get(id as usize).map(|s| &s.name)
     }
 
-    fn sym(&self, id: u32) -> Result<&Sym> {
+    pub(crate) fn sym(&self, id: u32) -> Result<&Sym> {
         self.syms
             .get(id as usize)
             .ok_or_else(|| ValidationError::InvalidSymbol(format!("unknown symbol id {id}")).into())
@@ -403,7 +324,7 @@ impl FastEngine {
     }
 
     /// Leverage in force: the open (netting) position's, else the symbol's.
-    fn leverage_of(&self, sym: u32) -> u32 {
+    pub(crate) fn leverage_of(&self, sym: u32) -> u32 {
         let s = &self.syms[sym as usize];
         if s.net == NONE {
             s.leverage
@@ -417,7 +338,7 @@ impl FastEngine {
         self.seq
     }
 
-    fn to_fx(&self, field: &'static str, x: f64) -> Result<Fx> {
+    pub(crate) fn to_fx(&self, field: &'static str, x: f64) -> Result<Fx> {
         match from_f64(x) {
             FromF64::Exact(v) => Ok(v),
             FromF64::TooPrecise => Err(bad_number(field, x)),
@@ -425,7 +346,7 @@ impl FastEngine {
         }
     }
 
-    fn mark_fx(&mut self, sym: u32) -> Result<Fx> {
+    pub(crate) fn mark_fx(&mut self, sym: u32) -> Result<Fx> {
         let s = &self.syms[sym as usize];
         if s.mark_fx_of.to_bits() == s.mark.to_bits() {
             return Ok(s.mark_fx);
@@ -445,12 +366,12 @@ impl FastEngine {
 
     /// Taker fill price at the mark (cached per mark).
     #[inline]
-    fn taker_at_mark(&mut self, sym: u32, buy: bool) -> Result<Fx> {
+    pub(crate) fn taker_at_mark(&mut self, sym: u32, buy: bool) -> Result<Fx> {
         self.mark_fx(sym)?;
         Ok(self.syms[sym as usize].taker[usize::from(!buy)])
     }
 
-    fn taker_price(&self, side: Side, mark: Fx) -> Result<Fx> {
+    pub(crate) fn taker_price(&self, side: Side, mark: Fx) -> Result<Fx> {
         self.ledger
             .taker_price(side, Price(mark))
             .map(|p| p.0)
@@ -458,13 +379,13 @@ impl FastEngine {
     }
 
     #[inline]
-    fn free(&self) -> Fx {
+    pub(crate) fn free(&self) -> Fx {
         Fx(self.wallet.0 - self.margin.0 - self.reserved.0)
     }
 
     /// The position a slot holds, as the ledger sees it.
     #[inline]
-    fn held(&self, slot: u32) -> Held<Fx> {
+    pub(crate) fn held(&self, slot: u32) -> Held<Fx> {
         let p = &self.pos[slot as usize];
         Held {
             side: p.side(),
@@ -508,7 +429,7 @@ impl FastEngine {
     }
 
     #[inline]
-    fn mark(&mut self, sym: u32, price: f64) -> Result<()> {
+    pub(crate) fn mark(&mut self, sym: u32, price: f64) -> Result<()> {
         let Some(s) = self.syms.get_mut(sym as usize) else {
             return Err(self.sym(sym).err().unwrap_or_else(overflow));
         };
@@ -516,8 +437,15 @@ impl FastEngine {
             return check_price("price", price);
         }
         s.mark = price;
-        let hit_below = s.below.top().is_some_and(|k| price <= k);
-        let hit_above = s.above.top().is_some_and(|k| price >= k);
+        // The heaps hold levels reached by a fall (`below`) and by a rise (`above`).
+        let hit_below = s
+            .below
+            .top()
+            .is_some_and(|k| Direction::Falls.reached(k, price));
+        let hit_above = s
+            .above
+            .top()
+            .is_some_and(|k| Direction::Rises.reached(k, price));
         if hit_below || hit_above {
             self.process(sym, price)?;
         }
@@ -525,17 +453,25 @@ impl FastEngine {
     }
 
     #[cold]
-    fn process(&mut self, sym: u32, price: f64) -> Result<()> {
+    pub(crate) fn process(&mut self, sym: u32, price: f64) -> Result<()> {
         let mut fired = std::mem::take(&mut self.fired);
         fired.clear();
         {
             let s = &mut self.syms[sym as usize];
-            while s.below.top().is_some_and(|k| price <= k) {
+            while s
+                .below
+                .top()
+                .is_some_and(|k| Direction::Falls.reached(k, price))
+            {
                 if let Some(t) = s.below.pop(true) {
                     fired.push(t);
                 }
             }
-            while s.above.top().is_some_and(|k| price >= k) {
+            while s
+                .above
+                .top()
+                .is_some_and(|k| Direction::Rises.reached(k, price))
+            {
                 if let Some(t) = s.above.pop(false) {
                     fired.push(t);
                 }
@@ -597,7 +533,7 @@ impl FastEngine {
 
     // ----- orders ------------------------------------------------------------------------
 
-    fn check_amount(&self, amount: Fx) -> Result<()> {
+    pub(crate) fn check_amount(&self, amount: Fx) -> Result<()> {
         if amount.0 <= 0 {
             return Err(ValidationError::InvalidAmount(amount.to_string()).into());
         }
@@ -680,7 +616,7 @@ impl FastEngine {
             gen: 0,
             lev: lev as u8,
             buy,
-            live: true,
+            status: OrderStatus::Pending,
         })?;
         self.reserved = self.reserved.checked_add(need).ok_or_else(overflow)?;
         self.last_order = self.ord_id(slot);
@@ -703,16 +639,16 @@ impl FastEngine {
         let o = &mut self.ords[slot as usize];
         self.reserved = Fx(self.reserved.0 - o.reserved.0);
         o.reserved = Fx::ZERO;
-        self.free_ord(slot);
+        self.free_ord(slot, OrderTransition::Cancel);
         Ok(())
     }
 
-    fn fill_limit(&mut self, slot: u32) -> Result<()> {
+    pub(crate) fn fill_limit(&mut self, slot: u32) -> Result<()> {
         let o = self.ords[slot as usize];
         let px = self.to_fx("price", o.price)?;
-        // The order leaves the book either way; its reservation is released by `fill`.
-        self.free_ord(slot);
-        self.fill(
+        // The order leaves the book either way (filled, or refused for funds); its
+        // reservation is released by `fill`.
+        let filled = self.fill(
             o.sym,
             o.buy,
             o.amount,
@@ -722,11 +658,17 @@ impl FastEngine {
             o.reserved,
             FillKind::Limit,
         )?;
+        let event = if filled {
+            OrderTransition::Fill
+        } else {
+            OrderTransition::Reject
+        };
+        self.free_ord(slot, event);
         Ok(())
     }
 
     /// Netting: the symbol's position as the ledger sees it (hedging: none).
-    fn net_held(&self, sym: u32) -> Option<Held<Fx>> {
+    pub(crate) fn net_held(&self, sym: u32) -> Option<Held<Fx>> {
         if self.hedging {
             return None;
         }
@@ -737,7 +679,7 @@ impl FastEngine {
     /// Execute `qty` at `px`: the ledger plans the fill, this commits it to the books.
     /// Returns false when rejected for balance (reservation released).
     #[allow(clippy::too_many_arguments)]
-    fn fill(
+    pub(crate) fn fill(
         &mut self,
         sym: u32,
         buy: bool,
@@ -851,7 +793,13 @@ impl FastEngine {
 
     /// Close a whole position at `px` (SL/TP/close): the ledger's fill of its full amount
     /// against it.
-    fn close_slot(&mut self, slot: u32, px: Fx, maker: bool, kind: FillKind) -> Result<()> {
+    pub(crate) fn close_slot(
+        &mut self,
+        slot: u32,
+        px: Fx,
+        maker: bool,
+        kind: FillKind,
+    ) -> Result<()> {
         let h = self.held(slot);
         let p = self.pos[slot as usize];
         let plan = self
@@ -885,7 +833,7 @@ impl FastEngine {
         Ok(())
     }
 
-    fn liquidate(&mut self, slot: u32, price: Fx) -> Result<()> {
+    pub(crate) fn liquidate(&mut self, slot: u32, price: Fx) -> Result<()> {
         let h = self.held(slot);
         let p = self.pos[slot as usize];
         let s = liquidation::settle(h.side, h.entry, h.amount, h.margin, Price(price))
@@ -926,319 +874,5 @@ impl FastEngine {
         let px = self.taker_at_mark(u32::from(p.sym), !p.long)?;
         self.close_slot(slot, px, false, FillKind::Close)?;
         Ok(px)
-    }
-
-    /// Attach, move or (`None`) remove a position's stop-loss (`kind = StopLoss`) or
-    /// take-profit. A level the mark (or, without one, the entry) already reaches is refused.
-    ///
-    /// # Errors
-    /// `NO_POSITION`, `INVALID_STOP_LOSS` / `INVALID_TAKE_PROFIT`, bad number.
-    pub fn set_protection(
-        &mut self,
-        position: u32,
-        kind: OrderType,
-        level: Option<f64>,
-    ) -> Result<()> {
-        let slot = self.pos_slot(position)?;
-        let sl = kind == OrderType::StopLoss;
-        let Some(level) = level else {
-            let p = &mut self.pos[slot as usize];
-            if sl {
-                p.sl_seq = 0;
-            } else {
-                p.tp_seq = 0;
-            }
-            return Ok(());
-        };
-        self.check_protection(slot, kind, level)?;
-        let p = self.pos[slot as usize];
-        let dir = Direction::protecting(protective_trigger(kind), p.side());
-        let old = if sl { p.sl_seq } else { p.tp_seq };
-        // Moving keeps the original age (PaperEngine moves the same order).
-        let seq = if old != 0 { old } else { self.next_seq() };
-        {
-            let q = &mut self.pos[slot as usize];
-            if sl {
-                q.sl = level;
-                q.sl_seq = seq;
-            } else {
-                q.tp = level;
-                q.tp_seq = seq;
-            }
-        }
-        self.push_trig(
-            u32::from(p.sym),
-            dir,
-            Trig::new(level, seq, if sl { K_SL } else { K_TP }, slot),
-        );
-        Ok(())
-    }
-
-    /// Whether a protective level may be set on the position in `slot`: a valid price that
-    /// the mark (or, without one, the entry) does not already reach.
-    ///
-    /// # Errors
-    /// `INVALID_STOP_LOSS` / `INVALID_TAKE_PROFIT`, bad number.
-    fn check_protection(&self, slot: u32, kind: OrderType, level: f64) -> Result<()> {
-        let sl = kind == OrderType::StopLoss;
-        check_price(if sl { "stopLoss" } else { "takeProfit" }, level)?;
-        let p = self.pos[slot as usize];
-        let trigger = protective_trigger(kind);
-        let dir = Direction::protecting(trigger, p.side());
-        let mark = self.syms[p.sym as usize].mark;
-        let reached = if mark != 0.0 {
-            dir.reached(level, mark)
-        } else {
-            dir.reached(self.to_fx("level", level)?, p.entry())
-        };
-        if reached {
-            let against = if mark != 0.0 {
-                self.to_fx("price", mark)?
-            } else {
-                p.entry()
-            };
-            return Err(protection_error(
-                trigger,
-                p.side(),
-                Price(dec(self.to_fx("level", level)?)?),
-                "current",
-                Price(dec(against)?),
-            )
-            .into());
-        }
-        Ok(())
-    }
-
-    /// A market order with a stop-loss and a take-profit on the position it opens or changes,
-    /// atomically: the levels are checked first (against the position the order would leave,
-    /// at the current mark), and a refusal changes nothing. Returns the fill price, `None`
-    /// when the order is rejected for balance.
-    ///
-    /// # Errors
-    /// As `market`, and `INVALID_STOP_LOSS` / `INVALID_TAKE_PROFIT` / bad numbers before
-    /// anything executes.
-    pub fn bracket(
-        &mut self,
-        sym: u32,
-        buy: bool,
-        amount: Fx,
-        stop_loss: Option<f64>,
-        take_profit: Option<f64>,
-    ) -> Result<Option<Fx>> {
-        // The side of the position after the fill: the order's, unless it only reduces a
-        // netting position (then the levels protect what is left, on the other side).
-        let s = self.sym(sym)?;
-        if s.mark == 0.0 {
-            return Err(OrderError::NoPrice(s.name.to_string()).into());
-        }
-        self.check_amount(amount)?;
-        let side = side_of(buy);
-        let held = self.net_held(sym);
-        let remains = match &held {
-            Some(h) if h.side != side.position_side() && h.amount.0 > amount => h.side,
-            Some(h)
-                if h.side != side.position_side()
-                    && h.amount.0 == amount
-                    && (stop_loss.is_some() || take_profit.is_some()) =>
-            {
-                return Err(OrderError::NoPosition(format!(
-                    "{} after this order (it closes the position; nothing to protect)",
-                    s.name
-                ))
-                .into());
-            }
-            _ => side.position_side(),
-        };
-        let mark = self.syms[sym as usize].mark;
-        for (kind, level) in [
-            (OrderType::StopLoss, stop_loss),
-            (OrderType::TakeProfit, take_profit),
-        ] {
-            let Some(level) = level else { continue };
-            check_price(
-                if kind == OrderType::StopLoss {
-                    "stopLoss"
-                } else {
-                    "takeProfit"
-                },
-                level,
-            )?;
-            let trigger = protective_trigger(kind);
-            if Direction::protecting(trigger, remains).reached(level, mark) {
-                return Err(protection_error(
-                    trigger,
-                    remains,
-                    Price(dec(self.to_fx("level", level)?)?),
-                    "current",
-                    Price(dec(self.to_fx("price", mark)?)?),
-                )
-                .into());
-            }
-        }
-        let Some(px) = self.market(sym, buy, amount)? else {
-            return Ok(None);
-        };
-        let id = self.last_position;
-        if id != NONE && self.pos_slot(id).is_ok() {
-            for (kind, level) in [
-                (OrderType::StopLoss, stop_loss),
-                (OrderType::TakeProfit, take_profit),
-            ] {
-                if level.is_some() {
-                    self.set_protection(id, kind, level)?;
-                }
-            }
-        }
-        Ok(Some(px))
-    }
-
-    // ----- queries -----------------------------------------------------------------------
-
-    /// Fills of the last call (for `update_prices`: of the last prices, at most 4096).
-    #[must_use]
-    pub fn fills(&self) -> &[FastFill] {
-        &self.log
-    }
-
-    /// Position touched by the last fill (`u32::MAX` when none).
-    #[must_use]
-    pub fn last_position(&self) -> u32 {
-        self.last_position
-    }
-
-    /// Id of the order the last `limit` left resting (`u32::MAX` when none).
-    #[must_use]
-    pub fn last_order(&self) -> u32 {
-        self.last_order
-    }
-
-    /// Open positions.
-    #[must_use]
-    pub fn open_positions(&self) -> u32 {
-        self.open_positions
-    }
-
-    /// Resting orders.
-    #[must_use]
-    pub fn open_orders(&self) -> u32 {
-        self.open_orders
-    }
-
-    /// Fills since creation.
-    #[must_use]
-    pub fn fill_count(&self) -> u64 {
-        self.filled
-    }
-
-    /// Orders rejected for balance since creation.
-    #[must_use]
-    pub fn reject_count(&self) -> u64 {
-        self.rejected
-    }
-
-    /// Netting mode: the id of the symbol's position, if any.
-    #[must_use]
-    pub fn position_of(&self, sym: u32) -> Option<u32> {
-        let s = self.syms.get(sym as usize)?;
-        (s.net != NONE).then(|| self.pos_id(s.net))
-    }
-
-    /// Exact account totals.
-    #[must_use]
-    pub fn books(&self) -> FastBooks {
-        FastBooks {
-            wallet: self.wallet,
-            fees_paid: self.fees,
-            realized_pnl: self.realized,
-            reserved: self.reserved,
-            margin_used: self.margin,
-            free: self.free(),
-        }
-    }
-
-    /// Last mark of a symbol.
-    #[must_use]
-    pub fn mark_of(&self, sym: u32) -> Option<f64> {
-        self.syms
-            .get(sym as usize)
-            .map(|s| s.mark)
-            .filter(|m| *m > 0.0)
-    }
-
-    /// One open position.
-    #[must_use]
-    pub fn position(&self, id: u32) -> Option<FastPosition> {
-        let slot = self.pos_slot(id).ok()?;
-        let p = &self.pos[slot as usize];
-        Some(FastPosition {
-            id,
-            symbol: u32::from(p.sym),
-            side: p.side(),
-            entry_price: p.entry(),
-            amount: p.amount(),
-            margin: p.margin(),
-            leverage: u32::from(p.lev),
-            realized_pnl: if self.syms[p.sym as usize].net == slot {
-                self.syms[p.sym as usize].realized
-            } else {
-                Fx::ZERO
-            },
-            stop_loss: (p.sl_seq != 0).then_some(p.sl),
-            take_profit: (p.tp_seq != 0).then_some(p.tp),
-        })
-    }
-
-    /// Every open position, by slot.
-    #[must_use]
-    pub fn positions(&self) -> Vec<FastPosition> {
-        (0..self.pos.len() as u32)
-            .filter(|&s| self.pos[s as usize].live)
-            .filter_map(|s| self.position(self.pos_id(s)))
-            .collect()
-    }
-
-    /// Unrealized PnL of all positions at their marks (entry when unmarked).
-    ///
-    /// # Errors
-    /// Overflow.
-    pub fn unrealized(&self) -> Result<Fx> {
-        let mut sum = Fx::ZERO;
-        for p in self.pos.iter().filter(|p| p.live) {
-            let s = &self.syms[p.sym as usize];
-            let mark = if s.mark > 0.0 {
-                self.to_fx("price", s.mark)?
-            } else {
-                p.entry()
-            };
-            let pnl = ledger::pnl(
-                p.side(),
-                Price(p.entry()),
-                Price(mark),
-                Quantity(p.amount()),
-            )
-            .ok_or_else(overflow)?;
-            sum = sum.checked_add(pnl.0).ok_or_else(overflow)?;
-        }
-        Ok(sum)
-    }
-
-    /// Bytes held by the engine's tables (capacity, not length): positions, orders, trigger
-    /// heaps, symbols, logs.
-    #[must_use]
-    pub fn heap_bytes(&self) -> usize {
-        use std::mem::size_of;
-        let heaps: usize = self
-            .syms
-            .iter()
-            .map(|s| (s.below.v.capacity() + s.above.v.capacity()) * size_of::<Trig>())
-            .sum();
-        self.pos.capacity() * size_of::<Pos>()
-            + self.pos_free.capacity() * 4
-            + self.ords.capacity() * size_of::<Ord>()
-            + self.ord_free.capacity() * 4
-            + self.syms.capacity() * size_of::<Sym>()
-            + heaps
-            + self.log.capacity() * size_of::<FastFill>()
-            + self.fired.capacity() * size_of::<Trig>()
     }
 }

@@ -167,7 +167,7 @@ impl FastEngine {
             K_LIMIT => self
                 .ords
                 .get(slot)
-                .is_some_and(|o| o.live && o.seq == t.seq),
+                .is_some_and(|o| o.status.is_open() && o.seq == t.seq),
             k => self.pos.get(slot).is_some_and(|p| {
                 p.live
                     && match k {

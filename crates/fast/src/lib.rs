@@ -15,7 +15,10 @@ pub mod engine;
 pub mod fixed;
 mod index;
 pub mod interval;
+mod protect;
 mod slab;
+pub mod view;
 
-pub use engine::{FastBooks, FastEngine, FastFill, FastPosition, FillKind};
+pub use engine::FastEngine;
 pub use fixed::Fx;
+pub use view::{FastBooks, FastFill, FastPosition, FillKind};

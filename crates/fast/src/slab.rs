@@ -5,6 +5,7 @@
 use crate::engine::FastEngine;
 use crate::Fx;
 use iftb_core::error::{EngineError, OrderError, Result};
+use iftb_core::order::{OrderStatus, OrderTransition};
 use iftb_core::PositionSide;
 
 /// "No slot".
@@ -79,7 +80,7 @@ impl Pos {
 }
 
 /// A resting limit order.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Ord {
     pub(crate) amount: Fx,
     pub(crate) reserved: Fx,
@@ -89,7 +90,8 @@ pub(crate) struct Ord {
     pub(crate) gen: u16,
     pub(crate) lev: u8,
     pub(crate) buy: bool,
-    pub(crate) live: bool,
+    /// Pending while it rests; it leaves the book through the status table.
+    pub(crate) status: OrderStatus,
 }
 
 impl FastEngine {
@@ -113,7 +115,9 @@ impl FastEngine {
     pub(crate) fn ord_slot(&self, id: u32) -> Option<u32> {
         let slot = id & SLOT_MASK;
         match self.ords.get(slot as usize) {
-            Some(o) if o.live && (u32::from(o.gen) & GEN_MASK) == id >> SLOT_BITS => Some(slot),
+            Some(o) if o.status.is_open() && (u32::from(o.gen) & GEN_MASK) == id >> SLOT_BITS => {
+                Some(slot)
+            }
             _ => None,
         }
     }
@@ -155,26 +159,35 @@ impl FastEngine {
     }
 
     pub(crate) fn new_ord(&mut self, o: Ord) -> Result<u32> {
+        let o = Ord {
+            status: OrderStatus::Pending,
+            ..o
+        };
         let slot = match self.ord_free.pop() {
-            Some(s) => s,
+            Some(s) => {
+                let gen = self.ords[s as usize].gen.wrapping_add(1);
+                self.ords[s as usize] = Ord { gen, ..o };
+                s
+            }
             None => {
                 let s = u32::try_from(self.ords.len()).map_err(|_| overflow())?;
                 if s > SLOT_MASK {
                     return Err(EngineError::Overflow("more than 2^20 resting orders"));
                 }
-                self.ords.push(Ord::default());
+                self.ords.push(Ord { gen: 1, ..o });
                 s
             }
         };
-        let gen = self.ords[slot as usize].gen.wrapping_add(1);
-        self.ords[slot as usize] = Ord { gen, ..o };
         self.open_orders += 1;
         Ok(slot)
     }
 
-    /// Take an order off the book (its reservation is the caller's to release).
-    pub(crate) fn free_ord(&mut self, slot: u32) {
-        self.ords[slot as usize].live = false;
+    /// Take an order off the book through the status table (`Fill`, `Cancel`, `Reject`;
+    /// its reservation is the caller's to release).
+    pub(crate) fn free_ord(&mut self, slot: u32, event: OrderTransition) {
+        let o = &mut self.ords[slot as usize];
+        // Only open orders are freed: the table allows every one of these events.
+        o.status = o.status.transition(event).unwrap_or(OrderStatus::Cancelled);
         self.ord_free.push(slot);
         self.open_orders -= 1;
     }

@@ -97,7 +97,12 @@ impl Faults {
     ///
     /// # Errors
     /// A message naming the bad key or value.
-    pub fn merge_json(&mut self, v: &Value) -> Result<(), String> {
+    pub fn merge_json(&mut self, v: &Value) -> Result<(), crate::error::ValidationError> {
+        self.merge(v)
+            .map_err(crate::error::ValidationError::InvalidArgument)
+    }
+
+    fn merge(&mut self, v: &Value) -> Result<(), String> {
         let obj = v.as_object().ok_or("faults must be an object")?;
         let mut next = self.clone();
         for (k, v) in obj {

@@ -27,6 +27,7 @@ use crate::binance::errors::code;
 use crate::binance::http::{HttpRequest, HttpResponse, Method};
 use crate::binance::sign::Credentials;
 use crate::binance::Market;
+use crate::error::{EngineError, ValidationError};
 use crate::ledger::BracketTable;
 use crate::money::{Money, Rate};
 use crate::rules::{MarketRules, SymbolRules};
@@ -259,8 +260,12 @@ impl LocalExchange {
     /// A new exchange, or why the configuration is invalid.
     ///
     /// # Errors
-    /// A symbol without a price, bad fees/leverage/brackets, no API key.
-    pub fn try_new(config: ExchangeConfig) -> Result<Self, String> {
+    /// `INVALID_CONFIG`: a symbol without a price, bad fees/leverage/brackets, no API key.
+    pub fn try_new(config: ExchangeConfig) -> Result<Self, ValidationError> {
+        Self::build(config).map_err(ValidationError::InvalidConfig)
+    }
+
+    fn build(config: ExchangeConfig) -> Result<Self, String> {
         if config.api_keys.is_empty() {
             return Err("at least one API key is needed".into());
         }
@@ -284,7 +289,8 @@ impl LocalExchange {
             },
             &config.prices,
             0,
-        )?;
+        )
+        .map_err(config_text)?;
         for (r, name) in [
             (&config.spot_maker_fee, "spotMakerFee"),
             (&config.spot_taker_fee, "spotTakerFee"),
@@ -308,7 +314,8 @@ impl LocalExchange {
             },
             &config.prices,
             0,
-        )?;
+        )
+        .map_err(config_text)?;
         let symbols = config
             .futures_rules
             .0
@@ -407,14 +414,17 @@ impl LocalExchange {
     /// stops.
     ///
     /// # Errors
-    /// Unknown symbol, price ≤ 0.
-    pub fn set_price(&mut self, symbol: &str, price: Decimal, now_ms: i64) -> Result<(), String> {
+    /// `INVALID_SYMBOL`, `INVALID_PRICE` (≤ 0), `INVALID_NUMBER` (too large).
+    pub fn set_price(
+        &mut self,
+        symbol: &str,
+        price: Decimal,
+        now_ms: i64,
+    ) -> Result<(), EngineError> {
         let s = self
             .symbol(symbol)
-            .ok_or_else(|| format!("unknown symbol {symbol:?}"))?;
-        if price <= Decimal::ZERO {
-            return Err(format!("price must be > 0, got {price}"));
-        }
+            .ok_or_else(|| ValidationError::InvalidSymbol(symbol.to_owned()))?;
+        crate::num::positive_price("price", price)?;
         let ctx = self.ctx(now_ms);
         self.futures.set_price(&s, price, &ctx)?;
         self.spot.set_price(&s, price, &ctx);
@@ -731,6 +741,14 @@ impl LocalExchange {
     }
 }
 
+/// The message of a configuration error (without the "invalid configuration" prefix).
+fn config_text(e: ValidationError) -> String {
+    match e {
+        ValidationError::InvalidConfig(m) => m,
+        other => other.to_string(),
+    }
+}
+
 fn throttled(market: Market, limit: u32) -> ApiError {
     let msg = match market {
         Market::UsdM => format!("Too many requests; current limit is {limit} requests per minute. Please use the websocket for live updates to avoid polling the API."),
@@ -828,8 +846,12 @@ impl ExchangeConfig {
     /// (camelCase keys, decimals as numbers or strings; see the README).
     ///
     /// # Errors
-    /// An unknown key or a bad value, named.
-    pub fn from_json(v: &Value) -> Result<Self, String> {
+    /// `INVALID_CONFIG`: an unknown key or a bad value, named.
+    pub fn from_json(v: &Value) -> Result<Self, ValidationError> {
+        Self::read_json(v).map_err(ValidationError::InvalidConfig)
+    }
+
+    fn read_json(v: &Value) -> Result<Self, String> {
         let mut c = Self::default();
         let Some(obj) = v.as_object() else {
             return if v.is_null() {

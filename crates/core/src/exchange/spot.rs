@@ -230,7 +230,7 @@ impl Spot {
         cfg: SpotConfig,
         prices: &BTreeMap<Symbol, Decimal>,
         now: i64,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, ValidationError> {
         let mut marks = BTreeMap::new();
         let mut balances: BTreeMap<String, Bal> = cfg
             .balances
@@ -246,9 +246,9 @@ impl Spot {
             })
             .collect();
         for s in cfg.rules.0.keys() {
-            let p = prices
-                .get(s)
-                .ok_or_else(|| format!("no initial price for spot symbol {s}"))?;
+            let p = prices.get(s).ok_or_else(|| {
+                ValidationError::InvalidConfig(format!("no initial price for spot symbol {s}"))
+            })?;
             marks.insert(s.clone(), *p);
             let (b, q) = parts(s);
             balances.entry(b).or_default();
@@ -256,7 +256,9 @@ impl Spot {
         }
         let by_name = Listing::new(cfg.rules.0.keys());
         let ledger = Ledger::new(Rate(cfg.maker_fee), Rate(cfg.taker_fee), Rate(cfg.slippage))
-            .ok_or("spot fee or slippage rates out of range")?;
+            .ok_or_else(|| {
+                ValidationError::InvalidConfig("spot fee or slippage rates out of range".into())
+            })?;
         Ok(Self {
             cfg,
             ledger,

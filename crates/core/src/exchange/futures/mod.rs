@@ -21,7 +21,7 @@ use super::reply::{places, plain, ApiError, ApiResult};
 use super::Ctx;
 use crate::binance::Method;
 use crate::clock::ManualClock;
-use crate::error::EngineError;
+use crate::error::{EngineError, ValidationError};
 use crate::ledger::{BracketTable, Trigger};
 use crate::money::Price;
 use crate::order::{OrderStatus, OrderTransition};
@@ -234,23 +234,26 @@ impl Futures {
     /// A new book with `prices` as the first marks.
     ///
     /// # Errors
-    /// Invalid paper configuration or price.
+    /// Invalid paper configuration or price (`INVALID_CONFIG`).
     pub fn new(
         cfg: FuturesConfig,
         prices: &BTreeMap<Symbol, Decimal>,
         now: i64,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, ValidationError> {
         let clock = ManualClock::new(u64::try_from(now).unwrap_or(0));
         let paper_cfg = cfg.paper.clone();
-        let mut paper =
-            PaperEngine::new(paper_cfg, Rc::new(clock.clone())).map_err(|e| e.to_string())?;
+        let config = |e: EngineError| match e {
+            EngineError::Validation(ValidationError::InvalidConfig(m)) => {
+                ValidationError::InvalidConfig(m)
+            }
+            other => ValidationError::InvalidConfig(other.to_string()),
+        };
+        let mut paper = PaperEngine::new(paper_cfg, Rc::new(clock.clone())).map_err(config)?;
         for s in cfg.rules.0.keys() {
-            let p = prices
-                .get(s)
-                .ok_or_else(|| format!("no initial price for futures symbol {s}"))?;
-            paper
-                .update_price(s.as_str(), Price(*p))
-                .map_err(|e| e.to_string())?;
+            let p = prices.get(s).ok_or_else(|| {
+                ValidationError::InvalidConfig(format!("no initial price for futures symbol {s}"))
+            })?;
+            paper.update_price(s.as_str(), Price(*p)).map_err(config)?;
         }
         let by_name = Listing::new(cfg.rules.0.keys());
         Ok(Self {
@@ -427,16 +430,14 @@ impl Futures {
     ///
     /// # Errors
     /// A bad price (≤ 0, too large).
-    pub fn set_price(&mut self, s: &Symbol, price: Decimal, ctx: &Ctx) -> Result<(), String> {
+    pub fn set_price(&mut self, s: &Symbol, price: Decimal, ctx: &Ctx) -> Result<(), EngineError> {
         if !self.cfg.rules.0.contains_key(s) {
             return Ok(());
         }
         let now = ctx.now;
         self.set_now(now);
         let before = self.paper.last_seq();
-        self.paper
-            .update_price(s.as_str(), Price(price))
-            .map_err(|e| e.to_string())?;
+        self.paper.update_price(s.as_str(), Price(price))?;
         self.absorb(before, now);
 
         // Remainders of partially filled limit orders join the book now.
