@@ -94,6 +94,7 @@ const DECIMAL_FIELDS: &[&str] = &[
     "marginUsed",
     "feesPaid",
     "totalEquity",
+    "notional",
 ];
 
 /// A decimal as the nearest JS number (JS parses the exact decimal text).

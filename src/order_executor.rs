@@ -743,6 +743,36 @@ impl OrderExecutor {
         Ok(JsValue::UNDEFINED)
     }
 
+    /// Estimate an order for a ticket by the engine's rules at these settings: `{ price,
+    /// notional, fee, margin, liquidity }` for `{ side, orderType?, amount, price (the market),
+    /// limitPrice?, leverage? }` (the venue decides the real fill).
+    #[wasm_bindgen(js_name = estimateOrder, unchecked_return_type = "OrderEstimate")]
+    pub fn estimate_order(
+        &self,
+        #[wasm_bindgen(
+            unchecked_param_type = "{ side: Side; orderType?: \"market\" | \"limit\"; amount: DecimalInput; price: DecimalInput; limitPrice?: DecimalInput | null; leverage?: number }"
+        )]
+        order: JsValue,
+    ) -> JsResult<JsValue> {
+        let o = convert::object(&order, "order")?;
+        let side: iftb_core::Side =
+            convert::string(&get(o, "side"), ValidationError::InvalidSide)?.parse()?;
+        let amount = Quantity(iftb_core::num::positive_amount(convert::decimal(
+            "amount",
+            &get(o, "amount"),
+        )?)?);
+        let mark = convert::price("price", &get(o, "price"))?;
+        let limit = convert::opt_price("limitPrice", &get(o, "limitPrice"))?;
+        let leverage = convert::leverage(&get(o, "leverage"), MAX_LEVERAGE)?.unwrap_or(1);
+        let order_type = entry_type(o)?;
+        let settings = match &self.mode {
+            Mode::Paper(c) => c.settings(),
+            Mode::Live(c) => c.settings(),
+        };
+        let q = settings.quote(side, order_type, amount, mark, limit, leverage)?;
+        convert::to_js(&q)
+    }
+
     /// Set the log level (`"debug" | "info" | "warn" | "error"`).
     #[wasm_bindgen(js_name = setLogLevel)]
     pub fn set_log_level(&mut self, level: &str) -> JsResult<()> {

@@ -128,6 +128,10 @@ export interface TradingDecision {
   entryPrice?: DecimalInput; stopLoss?: DecimalInput; takeProfit?: DecimalInput; leverage?: number;
   vetoed?: boolean; reason?: string;
 }
+export interface OrderEstimate {
+  price: number; notional: number; fee: number; margin: number; liquidity: "maker" | "taker";
+  exact: { price: string; notional: string; fee: string; margin: string };
+}
 export interface AccountStatus {
   mode: "paper" | "live"; balance: number; walletBalance: number; totalEquity: number; positionsCount: number;
   positions: PositionState[]; unrealizedPnl: number; realizedPnl: number; marginUsed: number; reserved: number;

@@ -817,15 +817,21 @@ function renderTicket() {
   $('submit').textContent = `${live}${label} ${Number.isFinite(q) && q > 0 ? `${F.qty(q)} ${asset}` : ''}${at}`;
   $('submit').className = `submit ${t.action}`;
 
-  // Display-only estimates (the engine decides): value, margin, fee, PnL at SL/TP.
-  const taker = Number(S.snapshot?.settings?.takerFee ?? 0.0004);
-  const maker = Number(S.snapshot?.settings?.makerFee ?? 0.0002);
+  // Display-only estimates (the engine decides): value, margin and fee by the engine's own
+  // rules (estimateOrder), PnL at SL/TP.
+  let est = null;
   if (Number.isFinite(q) && q > 0 && ref) {
-    const value = q * ref;
-    const fee = value * (t.orderType === 'limit' ? maker : taker);
+    const side = closing ? (p?.side === 'short' ? 'buy' : 'sell') : t.action === 'short' ? 'sell' : 'buy';
+    try {
+      est = S.paper.estimateOrder({ side, orderType: t.orderType, amount, price: lastPrice(sym) ?? ref, limitPrice: t.orderType === 'limit' ? ref : null, leverage: t.leverage });
+    } catch {
+      est = null;
+    }
+  }
+  if (est) {
     $('estimate').textContent = closing
-      ? `Value ≈ ${F.money(value)} USDT · fee ≈ ${F.money(fee)} USDT${p ? ` · PnL now ≈ ${F.money((p.unrealizedPnl * Math.min(q, p.amount)) / p.amount, true)} USDT` : ''}`
-      : `Value ≈ ${F.money(value)} USDT · margin ≈ ${F.money(value / t.leverage)} USDT at ${t.leverage}x · fee ≈ ${F.money(fee)} USDT`;
+      ? `Value ≈ ${F.money(est.notional)} USDT · fee ≈ ${F.money(est.fee)} USDT${p ? ` · PnL now ≈ ${F.money((p.unrealizedPnl * Math.min(q, p.amount)) / p.amount, true)} USDT` : ''}`
+      : `Value ≈ ${F.money(est.notional)} USDT · margin ≈ ${F.money(est.margin)} USDT at ${t.leverage}x · fee ≈ ${F.money(est.fee)} USDT`;
   } else $('estimate').textContent = '';
   const dir = t.action === 'short' ? -1 : 1;
   for (const [id, hint] of [['stopLoss', 'sl-hint'], ['takeProfit', 'tp-hint']]) {

@@ -149,6 +149,72 @@ pub struct AccountStatus {
     pub loss_limit: Option<String>,
 }
 
+/// What an order would do, estimated by the ledger's rules at the executor's settings (for
+/// an order ticket; the venue decides).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Quote {
+    /// Fill price: a market order's taker price, a crossing limit's price, or the limit.
+    pub price: Price,
+    /// `price × amount`.
+    pub notional: Money,
+    /// Fee of the fill.
+    pub fee: Money,
+    /// Initial margin of the amount at the leverage.
+    pub margin: Money,
+    /// Whether it would take or add liquidity.
+    pub liquidity: crate::types::Liquidity,
+}
+
+impl TradingSettings {
+    /// Estimate an order of `amount` on `side` with the market at `mark` (a limit order at
+    /// `limit`), at `leverage`, by the ledger's rules at these fees and slippage.
+    ///
+    /// # Errors
+    /// `MISSING_PRICE` for a limit without a price, bad settings, overflow.
+    pub fn quote(
+        &self,
+        side: crate::types::Side,
+        order_type: EntryType,
+        amount: Quantity,
+        mark: Price,
+        limit: Option<Price>,
+        leverage: u32,
+    ) -> Result<Quote> {
+        use crate::types::Liquidity;
+        let s = self;
+        let ledger = crate::ledger::Ledger::new(s.maker_fee, s.taker_fee, s.slippage)
+            .ok_or(EngineError::Overflow("rates"))?;
+        let overflow = || EngineError::Overflow("estimate");
+        let (price, liquidity) = match order_type {
+            EntryType::Market => (
+                ledger.taker_price(side, mark).ok_or_else(overflow)?,
+                Liquidity::Taker,
+            ),
+            EntryType::Limit => {
+                let limit = limit.ok_or(ValidationError::MissingPrice)?;
+                if Trigger::Limit.reached(side, limit, mark) {
+                    let px = ledger
+                        .crossing_price(side, mark, limit)
+                        .ok_or_else(overflow)?;
+                    (px, Liquidity::Taker)
+                } else {
+                    (limit, Liquidity::Maker)
+                }
+            }
+        };
+        Ok(Quote {
+            price,
+            notional: Money(num::mul(price.0, amount.0, "notional")?),
+            fee: ledger.fee(price, amount, liquidity).ok_or_else(overflow)?,
+            margin: ledger
+                .initial_margin(price, amount, leverage)
+                .ok_or_else(overflow)?,
+            liquidity,
+        })
+    }
+}
+
 impl<V: ExecutionVenue> OrderExecutor<V> {
     /// Wrap a venue.
     ///
