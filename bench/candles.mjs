@@ -1,31 +1,16 @@
-// The replay data: ../shared/data/btcusdt-5m.csv (10,999 five-minute BTCUSDT candles) tiled to
-// any length: the source forward, then time-reversed (each candle's open and close swapped),
-// then forward again, and so on. Every repeat starts exactly where the previous one ended (no
-// jump at the seams) and prices stay in the source's range (no drift from repeating a trend).
-// Deterministic: every engine replays exactly the same numbers.
-import { readFileSync, existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+// The replay data: www/data/btcusdt-5m.csv (10,999 five-minute BTCUSDT candles, the page's
+// bundled replay) tiled to any length: the source forward, then time-reversed (each candle's
+// open and close swapped), then forward again, and so on. Every repeat starts exactly where the
+// previous one ended (no jump at the seams) and prices stay in the source's range (no drift from
+// repeating a trend). Deterministic: every engine replays exactly the same numbers.
+import { readFileSync } from 'node:fs';
+import { parseCandles } from '../www/lib/candles.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const CSV_CANDIDATES = [
-  path.resolve(here, '../../shared/data/btcusdt-5m.csv'),
-  '/work/shared/data/btcusdt-5m.csv',
-];
-
-export function csvPath() {
-  const p = CSV_CANDIDATES.find((c) => existsSync(c));
-  if (!p) throw new Error(`btcusdt-5m.csv not found (looked in ${CSV_CANDIDATES.join(', ')})`);
-  return p;
-}
+export const CSV_URL = new URL('../www/data/btcusdt-5m.csv', import.meta.url);
 
 /** Source candles as [open, high, low, close] rows. */
 export function sourceCandles() {
-  const lines = readFileSync(csvPath(), 'utf8').trim().split('\n').slice(1);
-  return lines.map((l) => {
-    const [, o, h, lo, c] = l.split(',').map(Number);
-    return [o, h, lo, c];
-  });
+  return parseCandles(readFileSync(CSV_URL, 'utf8')).map((k) => [k.o, k.h, k.l, k.c]);
 }
 
 /** `n` candles as one Float64Array [o, h, l, c] × n, plus how many repeats of the source. */

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { measure, measureAsync, summarize } from './stats.mjs';
 import { tiledCandles } from './candles.mjs';
+import { mulberry32 } from '../www/lib/prng.js';
 import { FloorPaper } from './floor.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -424,10 +425,9 @@ function replay(engine, bars, k) {
 function walk(n) {
   const out = new Float64Array(n);
   let x = 500000; // tenths
-  let seed = 12345;
+  const rand = mulberry32(12345);
   for (let i = 0; i < n; i++) {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    const step = (seed >> 16) % 21 - 10;
+    const step = Math.floor(rand() * 21) - 10;
     x = Math.min(510000, Math.max(490000, x + step));
     out[i] = x / 10;
   }

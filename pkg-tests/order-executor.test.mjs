@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { OrderExecutor, convertDecisionToRequest } from 'iftb-executor';
+import { mulberry32 } from '../www/lib/prng.js';
 
 const BTC = 'BTC/USDT';
 const ETH = 'ETH/USDT';
@@ -62,16 +63,9 @@ function withTempDir(fn) {
   };
 }
 
-/** Deterministic PRNG (mulberry32). */
+/** Deterministic PRNG (the project's mulberry32) with integer and pick helpers. */
 function rng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   next.int = (lo, hi) => lo + Math.floor(next() * (hi - lo + 1));
   next.pick = (xs) => xs[Math.floor(next() * xs.length)];
   return next;

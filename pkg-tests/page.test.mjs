@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve } from '../scripts/serve.mjs';
+import { parseCandles } from '../www/lib/candles.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const results = path.join(root, 'test-results');
@@ -417,9 +418,9 @@ test('a limit order rests, fills as maker when the price comes to it; another is
   try {
     // The bundled candles after the start: the lowest low of the next 20 is a level the
     // price reaches (and not at once: it is below the current price).
-    const rows = readFileSync(path.join(root, 'www/data/btcusdt-5m.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+    const rows = parseCandles(readFileSync(path.join(root, 'www/data/btcusdt-5m.csv'), 'utf8'));
     const last = await lastPrice(page);
-    const low = Math.min(...rows.slice(150, 170).map((r) => r[3]));
+    const low = Math.min(...rows.slice(150, 170).map((k) => k.l));
     assert.ok(low < last);
     const limit = (Math.ceil(low * 10 + 1e-6) / 10 + 0.1).toFixed(1);
     await order(page, { type: 'limit', price: limit, amount: '0.01', leverage: 1 });

@@ -14,6 +14,8 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { candlePath as sharedCandlePath, parseCandles } from '../www/lib/candles.js';
+import { mulberry32 } from '../www/lib/prng.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -81,38 +83,20 @@ function loadBinding() {
   }
 }
 
-/** Rows `{ t, open, high, low, close }` of a `timestamp_ms,open,high,low,close,volume` CSV. */
+/**
+ * Candles of a `timestamp_ms,open,high,low,close[,volume]` CSV (the shared parser of
+ * www/lib/candles.js), each with its prices also as decimal text: `{ t, o, h, l, c, v, open,
+ * high, low, close }`. A missing column throws `INVALID_FEED`.
+ */
 export function readCandles(file) {
-  const lines = readFileSync(file, 'utf8').trim().split(/\r?\n/);
-  const header = lines.shift().split(',');
-  const col = (n) => {
-    const i = header.indexOf(n);
-    if (i < 0) throw errorWithCode(`${file}: no column ${n}`, 'INVALID_FEED');
-    return i;
-  };
-  const [t, o, h, l, c] = ['timestamp_ms', 'open', 'high', 'low', 'close'].map(col);
-  return lines.map((line) => {
-    const f = line.split(',');
-    return { t: Number(f[t]), open: f[o], high: f[h], low: f[l], close: f[c] };
-  });
+  return parseCandles(readFileSync(file, 'utf8')).map((k) => ({
+    ...k, open: String(k.o), high: String(k.h), low: String(k.l), close: String(k.c),
+  }));
 }
 
-/** Price path inside a candle: open, the nearer extreme first, the other, close. */
+/** Price path inside a candle as decimal text: open, the nearer extreme first, the other, close. */
 export function candlePath(k) {
-  const up = Number(k.close) >= Number(k.open);
-  return up ? [k.open, k.low, k.high, k.close] : [k.open, k.high, k.low, k.close];
-}
-
-/** mulberry32: a small seeded PRNG (deterministic feeds). */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return sharedCandlePath(k).map(String);
 }
 
 /** Decimal text with at most `dp` places (prices for setPrice). */
@@ -217,7 +201,7 @@ export async function startExchange(options = {}) {
         step(points[i]);
       }, every);
     } else if (feed === 'random') {
-      const rnd = prng(Number(seed));
+      const rnd = mulberry32(Number(seed));
       const gauss = () => {
         const u = 1 - rnd();
         const v = rnd();

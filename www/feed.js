@@ -6,27 +6,15 @@
 // executor.updatePrice() call, so stops and take-profits inside a candle's range fire.
 // No DOM here: this module also runs under Node (pkg-tests/page-units.test.mjs).
 
+import { candlePath, parseCandles } from './lib/candles.js';
+import { mulberry32 } from './lib/prng.js';
+
+export { candlePath, mulberry32, parseCandles };
+
 export const TICKS_PER_CANDLE = 4;
 export const CANDLE_MS = 5 * 60 * 1000;
 /** Candles already on the chart when a feed starts (not sent to the engine). */
 export const WARMUP = 150;
-
-/** Parse `timestamp_ms,open,high,low,close[,volume]` CSV into candles (numbers). */
-export function parseCandles(text) {
-  const out = [];
-  for (const line of text.split(/\r?\n/)) {
-    if (!line || !/^\d/.test(line)) continue; // header, blank lines
-    const [t, o, h, l, c, v] = line.split(',').map(Number);
-    if ([t, o, h, l, c].some((x) => !Number.isFinite(x))) throw new Error(`bad candle line: ${line}`);
-    out.push({ t, o, h, l, c, v: Number.isFinite(v) ? v : 0 });
-  }
-  return out;
-}
-
-/** The four tick prices a candle is replayed as. */
-export function candlePath(k) {
-  return k.c >= k.o ? [k.o, k.l, k.h, k.c] : [k.o, k.h, k.l, k.c];
-}
 
 /** A candle being formed from the first `n` ticks of `path`. */
 function partial(t, path, n) {
@@ -86,19 +74,6 @@ export class ReplayFeed {
   state() {
     return { source: 'replay', dataset: this.dataset, index: this.index, tick: this.tick };
   }
-}
-
-/** mulberry32: a small, well-mixed 32-bit PRNG; the whole state is one integer. */
-export function mulberry32(state) {
-  let a = state >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return next;
 }
 
 /** Decimal places of a step like "0.01" (→ 2) or "1" (→ 0). */
