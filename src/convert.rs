@@ -70,15 +70,9 @@ pub fn try_get(obj: &JsValue, key: &JsValue, what: &str) -> JsResult<JsValue> {
 }
 
 /// Fields that carry money or quantities: in outputs they become JS numbers, with the exact
-/// decimal string kept under `exact`.
-const DECIMAL_FIELDS: &[&str] = &[
-    "amount",
-    "price",
-    "stopPrice",
-    "filledPrice",
-    "filledAmount",
-    "fee",
-    "reserved",
+/// decimal string kept under `exact`. These are the ones outside an order; an order's are
+/// [`EXACT_FIELDS`](crate::order_io::EXACT_FIELDS), and both lists are walked.
+const OTHER_DECIMAL_FIELDS: &[&str] = &[
     "entryPrice",
     "currentPrice",
     "unrealizedPnl",
@@ -334,7 +328,10 @@ fn numberize(v: &JsValue) {
     flatten_event(v);
     let exact = Object::new();
     let mut any = false;
-    for &key in DECIMAL_FIELDS {
+    for &key in crate::order_io::EXACT_FIELDS
+        .iter()
+        .chain(OTHER_DECIMAL_FIELDS)
+    {
         let k = JsValue::from_str(key);
         if !Reflect::has(v, &k).unwrap_or(false) {
             continue;

@@ -26,7 +26,7 @@ use crate::ledger::{BracketTable, Ledger};
 use crate::money::{Money, Price};
 use crate::num;
 use crate::order::{closing_order, protective_trigger, Order, OrderRequest, OrderStatus};
-use crate::position::{AccountState, PositionState};
+use crate::position::{AccountState, Position, PositionState};
 use crate::types::{OrderType, PositionSide, Symbol, TimeInForce};
 use config::{check_input, check_leverage, check_price};
 use rust_decimal::Decimal;
@@ -512,17 +512,21 @@ impl PaperEngine {
         Ok(self.state.orders[idx].clone())
     }
 
+    /// The open position of `symbol` (parsed), or `NoPosition`.
+    fn position_of(&self, symbol: &str) -> Result<(Symbol, &Position)> {
+        let sym = Symbol::parse(symbol)?;
+        match self.state.positions.get(&sym) {
+            Some(p) => Ok((sym, p)),
+            None => Err(OrderError::NoPosition(sym.to_string()).into()),
+        }
+    }
+
     /// Close a whole position with a reduce-only market order.
     ///
     /// # Errors
     /// `NoPosition`, bad price.
     pub fn close_position(&mut self, symbol: &str, current_price: Option<Price>) -> Result<Order> {
-        let sym = Symbol::parse(symbol)?;
-        let p = self
-            .state
-            .positions
-            .get(&sym)
-            .ok_or_else(|| OrderError::NoPosition(sym.to_string()))?;
+        let (sym, p) = self.position_of(symbol)?;
         let req = closing_order(sym, p.side.closing_side(), p.amount, p.leverage);
         self.place_order(&req, current_price)
     }
@@ -541,12 +545,7 @@ impl PaperEngine {
         price: Option<Price>,
     ) -> Result<PositionState> {
         self.tick();
-        let sym = Symbol::parse(symbol)?;
-        let p = self
-            .state
-            .positions
-            .get(&sym)
-            .ok_or_else(|| OrderError::NoPosition(sym.to_string()))?;
+        let (sym, p) = self.position_of(symbol)?;
         let existing = match kind {
             OrderType::StopLoss => p.stop_loss_order.clone(),
             _ => p.take_profit_order.clone(),
