@@ -66,8 +66,8 @@ pub enum ValidationError {
         reference: &'static str,
         /// The price it is checked against.
         against: Decimal,
-        /// "long" / "short".
-        side: &'static str,
+        /// The position's side.
+        side: crate::types::PositionSide,
     },
     /// A take-profit on the wrong side of the entry/current price.
     #[error(
@@ -82,8 +82,8 @@ pub enum ValidationError {
         reference: &'static str,
         /// The price it is checked against.
         against: Decimal,
-        /// "long" / "short".
-        side: &'static str,
+        /// The position's side.
+        side: crate::types::PositionSide,
     },
     /// Amount below the symbol's minimum quantity.
     #[error("amount {amount} is below the minimum {min} for {symbol}")]
@@ -206,15 +206,15 @@ pub enum OrderError {
         /// Order id.
         id: String,
         /// Its current status.
-        status: &'static str,
+        status: crate::order::OrderStatus,
     },
     /// A status change the lifecycle table forbids.
     #[error("order status cannot go from {from} to {to}")]
     InvalidTransition {
         /// Current status.
-        from: &'static str,
+        from: crate::order::OrderStatus,
         /// Requested status.
-        to: &'static str,
+        to: crate::order::OrderStatus,
     },
     /// No open position in the symbol.
     #[error("no open position in {0}")]

@@ -196,6 +196,12 @@ pub enum PositionSide {
     Short,
 }
 
+impl std::fmt::Display for PositionSide {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl PositionSide {
     /// Wire name.
     #[must_use]

@@ -109,7 +109,7 @@ pub fn protection_error(
     } else {
         "above"
     };
-    let (price, against, side) = (price.0, against.0, side.as_str());
+    let (price, against) = (price.0, against.0);
     if kind == Trigger::StopLoss {
         ValidationError::InvalidStopLoss {
             price,

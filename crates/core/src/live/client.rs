@@ -840,7 +840,7 @@ impl<T: Transport> LiveClient<T> {
             }
             s => Err(OrderError::NotCancellable {
                 id: client_id.to_owned(),
-                status: s.as_str(),
+                status: s,
             }
             .into()),
         }

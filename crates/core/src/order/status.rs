@@ -75,6 +75,12 @@ impl OrderTransition {
     }
 }
 
+impl std::fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl OrderStatus {
     /// Every status.
     pub const ALL: [Self; 7] = [
@@ -134,8 +140,8 @@ impl OrderStatus {
             Ok(event.target())
         } else {
             Err(OrderError::InvalidTransition {
-                from: self.as_str(),
-                to: event.target().as_str(),
+                from: self,
+                to: event.target(),
             })
         }
     }

@@ -504,7 +504,7 @@ impl PaperEngine {
         if !status.is_open() {
             return Err(OrderError::NotCancellable {
                 id: id.to_owned(),
-                status: status.as_str(),
+                status,
             }
             .into());
         }
