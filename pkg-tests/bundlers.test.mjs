@@ -7,7 +7,7 @@ import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import {
-  assertOrder, browserApp, indexHtml, launchChromium, makeApp, orderCode, requireTools, runInPage, serveDir, skipBrowser,
+  assertOrder, bin, browserApp, indexHtml, launchChromium, makeApp, orderCode, requireTools, runCommand, runInPage, serveDir, skipBrowser,
 } from './helpers/apps.mjs';
 
 const BARE = 'import { PaperTrader } from "iftb-executor";';
@@ -16,7 +16,7 @@ const WASM = 'node_modules/iftb-executor/pkg/web/iftb_executor_bg.wasm';
 let browser;
 before(async () => {
   if (skipBrowser) return;
-  requireTools('vite', 'webpack', 'esbuild', 'rollup', '@rollup/plugin-node-resolve');
+  requireTools('vite', 'webpack', 'esbuild', 'rollup', '@rollup/plugin-node-resolve', 'bun');
   browser = await launchChromium();
 });
 after(() => browser?.close());
@@ -105,6 +105,14 @@ test('Rollup (node-resolve): bare import, plus the documented step (copy the .wa
   await bundle.close();
   copyFileSync(path.join(dir, WASM), path.join(dir, 'dist/iftb_executor_bg.wasm')); // docs/packaging.md, Rollup
   await checkServed(path.join(dir, 'dist'), 'Rollup');
+});
+
+test('Bun\'s bundler (bun build): bare import, plus the documented step (copy the .wasm)', { skip: skipBrowser }, async () => {
+  const dir = makeApp('bundlers-bun', { 'src/main.js': browserApp(BARE), 'dist/index.html': indexHtml('main.js') });
+  const out = await runCommand(bin('bun'), ['build', 'src/main.js', '--outdir', 'dist', '--target', 'browser'], { cwd: dir });
+  assert.equal(out.code, 0, out.stdout + out.stderr);
+  copyFileSync(path.join(dir, WASM), path.join(dir, 'dist/iftb_executor_bg.wasm')); // docs/packaging.md, Bun
+  await checkServed(path.join(dir, 'dist'), 'bun build');
 });
 
 test('no bundler: iftb-executor/web through an import map, explicit init(); exports before init() throw a readable error', { skip: skipBrowser }, async () => {

@@ -210,6 +210,16 @@ test('README and docs examples exist to check', () => {
   assert.ok(examples.length >= 8, `examples found: ${checked.join(', ')}`);
 });
 
+test('the README examples run in Node as written', async () => {
+  const readme = examples.filter((e) => e.file === 'README.md');
+  for (const ex of readme) {
+    const file = path.join(app, `readme-L${ex.line}.mjs`);
+    writeFileSync(file, ex.code);
+    const out = await runCommand(process.execPath, [file], { cwd: app, timeout: 60_000 });
+    assert.equal(out.code, 0, `README.md:${ex.line} failed:\n${out.stderr}`);
+  }
+});
+
 test('real outputs satisfy their declared types (and the declarations are strict enough to tell)', () => {
   assert.ok(samples.samples.length > 80, `only ${samples.samples.length} samples`);
   const source = readFileSync(path.join(app, 'shapes.ts'), 'utf8').split('\n');

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { build, inputsHash, STAMP } from './build.mjs';
 import { setup } from './setup.mjs';
-import { isMain, main, root } from './util.mjs';
+import { capture, isMain, main, root } from './util.mjs';
 
 /** Why pkg/ cannot be packed as it is, or null when it is current. */
 export function staleness() {
@@ -33,7 +33,11 @@ export async function prepack({ check = false } = {}) {
   const why = staleness();
   if (why) {
     if (check) throw new Error(`${why}: run npm run build`);
-    console.log(`prepack: ${why}; building (this needs Rust: rustup, the wasm32 target and wasm-bindgen-cli are installed by setup)`);
+    if (capture('cargo', ['--version']) === null || capture('rustup', ['--version']) === null) {
+      throw new Error(`${why}, and building it needs Rust (rustup with a toolchain: https://rustup.rs); `
+        + 'setup then adds the wasm32 target and wasm-bindgen-cli. Or install a published release or an `npm pack` tarball, which are built.');
+    }
+    console.log(`prepack: ${why}; building (setup installs what is missing: the wasm32 target, wasm-bindgen-cli)`);
     await setup();
     await build();
   } else {
