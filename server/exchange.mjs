@@ -84,19 +84,17 @@ function loadBinding() {
 }
 
 /**
- * Candles of a `timestamp_ms,open,high,low,close[,volume]` CSV (the shared parser of
- * www/lib/candles.js), each with its prices also as decimal text: `{ t, o, h, l, c, v, open,
- * high, low, close }`. A missing column throws `INVALID_FEED`.
+ * Rows `{ t, open, high, low, close }` (prices as the CSV's decimal text; also `o, h, l, c, v`
+ * as numbers) of a `timestamp_ms,open,high,low,close[,volume]` CSV, read by the shared parser
+ * (www/lib/candles.js). A missing column throws `INVALID_FEED`.
  */
 export function readCandles(file) {
-  return parseCandles(readFileSync(file, 'utf8')).map((k) => ({
-    ...k, open: String(k.o), high: String(k.h), low: String(k.l), close: String(k.c),
-  }));
+  return parseCandles(readFileSync(file, 'utf8'), { text: true });
 }
 
 /** Price path inside a candle as decimal text: open, the nearer extreme first, the other, close. */
 export function candlePath(k) {
-  return sharedCandlePath(k).map(String);
+  return sharedCandlePath({ o: k.open, h: k.high, l: k.low, c: k.close });
 }
 
 /** Decimal text with at most `dp` places (prices for setPrice). */
