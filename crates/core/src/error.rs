@@ -475,6 +475,9 @@ error_codes! {
     NotSupported = "NOT_SUPPORTED",
     /// A paper-mode method called in live mode.
     NotAvailableInLiveMode = "NOT_AVAILABLE_IN_LIVE_MODE",
+    /// A class used before the package's wasm was initialised (thrown by the package's JS
+    /// entry, before any Rust runs; listed here so the list of codes stays whole).
+    NotInitialized = "NOT_INITIALIZED",
     /// Price outside PRICE_FILTER.
     PriceOutOfRange = "PRICE_OUT_OF_RANGE",
     /// Price outside PERCENT_PRICE.
