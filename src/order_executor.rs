@@ -6,8 +6,8 @@ use crate::host;
 use crate::paper_trader::{js_clock, promise};
 use iftb_core::{
     complete_now, parse_dotenv, Action, Decimal, DecisionAction, EntryType, ExecutionRequest,
-    LogLevel, LogRecord, MarketRules, PaperVenue, Snapshot, Symbol, SymbolRules, TradingDecision,
-    TradingSettings, ValidationError, MAX_LEVERAGE,
+    LogLevel, LogRecord, MarketRules, OrderType, PaperVenue, Snapshot, Symbol, SymbolRules,
+    TradingDecision, TradingSettings, ValidationError, MAX_LEVERAGE,
 };
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -59,6 +59,8 @@ struct Extras {
     log_level: LogLevel,
     logger: Logger,
     state_path: Option<String>,
+    /// `clock`: the executor's "now" (e.g. a replay's market time); `Date.now()` by default.
+    clock: iftb_core::SharedClock,
 }
 
 fn settings_from(options: &JsValue, mut s: TradingSettings) -> JsResult<TradingSettings> {
@@ -120,9 +122,19 @@ fn extras_from(options: &JsValue) -> JsResult<Extras> {
         log_level: LogLevel::Info,
         logger: Logger::Console,
         state_path: None,
+        clock: js_clock(),
     };
     if options.is_undefined() || options.is_null() {
         return Ok(x);
+    }
+    let clock = get(options, "clock");
+    if clock.is_function() {
+        x.clock = clock_from(clock.unchecked_into());
+    } else if !clock.is_undefined() && !clock.is_null() {
+        return Err(ValidationError::InvalidConfig(
+            "clock must be a function returning the time in ms".into(),
+        )
+        .into());
     }
     let rules = get(options, "marketRules");
     if rules.is_null() {
@@ -148,6 +160,23 @@ fn extras_from(options: &JsValue) -> JsResult<Extras> {
         ValidationError::InvalidConfig(format!("statePath must be a string, got {v}"))
     })?;
     Ok(x)
+}
+
+/// A clock reading a JS function (ms since the epoch). A call that throws or returns
+/// something other than a finite number ≥ 0 reads the wall clock instead.
+fn clock_from(f: js_sys::Function) -> iftb_core::SharedClock {
+    Rc::new(move || {
+        f.call0(&JsValue::NULL)
+            .ok()
+            .and_then(|v| v.as_f64())
+            .filter(|ms| ms.is_finite() && *ms >= 0.0)
+            // A finite, non-negative time in ms is well inside u64.
+            .map_or_else(crate::paper_trader::now_ms, |ms| {
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let ms = ms as u64;
+                ms
+            })
+    })
 }
 
 fn market_rules(v: &JsValue) -> JsResult<MarketRules> {
@@ -295,6 +324,7 @@ pub struct OrderExecutor {
     listeners: Vec<(String, js_sys::Function)>,
     dispatched_seq: u64,
     state_path: Option<String>,
+    clock: iftb_core::SharedClock,
 }
 
 impl OrderExecutor {
@@ -303,10 +333,10 @@ impl OrderExecutor {
         x: Extras,
         restore_from: Option<Snapshot>,
     ) -> JsResult<Self> {
-        let clock = js_clock();
+        let clock = x.clock.clone();
         let inner = match restore_from {
-            Some(snap) => Core::restore(snap, clock)?,
-            None => Core::paper(settings, x.rules, clock)?,
+            Some(snap) => Core::restore(snap, clock.clone())?,
+            None => Core::paper(settings, x.rules, clock.clone())?,
         };
         inner.set_log_level(x.log_level);
         let dispatched_seq = inner.venue().borrow().last_seq();
@@ -316,6 +346,7 @@ impl OrderExecutor {
             listeners: Vec::new(),
             dispatched_seq,
             state_path: x.state_path,
+            clock,
         };
         me.persist()?;
         Ok(me)
@@ -330,7 +361,7 @@ impl OrderExecutor {
         }
         let client = crate::live_executor::client_from(options)?;
         // Loss limits start from the first equity the exchange reports (0 = not known yet).
-        let core = LiveCore::new(client, settings, x.rules, js_clock(), Decimal::ZERO)?;
+        let core = LiveCore::new(client, settings, x.rules, x.clock.clone(), Decimal::ZERO)?;
         core.set_log_level(x.log_level);
         Ok(Self {
             mode: Mode::Live(Rc::new(core)),
@@ -338,6 +369,7 @@ impl OrderExecutor {
             listeners: Vec::new(),
             dispatched_seq: 0,
             state_path: None,
+            clock: x.clock,
         })
     }
 
@@ -668,6 +700,41 @@ impl OrderExecutor {
         promise(r)
     }
 
+    /// Paper mode: what `executeDecision(request)` would do now, without doing it. The request
+    /// runs on a copy of the account, so every check, the fill price (slippage, a limit that
+    /// crosses fills as a taker), the fee, the margin and the resulting position are the
+    /// engine's own. A limit order that would rest is then filled on the copy at its limit
+    /// price, to show the maker fee and the position it would leave. Throws what
+    /// `executeDecision` would reject with; returns `{ order, fills, position, rests }`.
+    #[wasm_bindgen(js_name = previewDecision, unchecked_return_type = "DecisionPreview")]
+    pub fn preview_decision(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ExecutionRequest")] request: JsValue,
+    ) -> JsResult<JsValue> {
+        let req = execution_request(&request)?;
+        let copy = Core::restore(self.paper()?.snapshot(), self.clock.clone())?;
+        copy.set_log_level(LogLevel::Error);
+        let order = complete_now(copy.execute(&req))?;
+        let rests = order.status == iftb_core::OrderStatus::Pending;
+        if rests {
+            if let Some(limit) = order.price {
+                complete_now(copy.update_price(&req.symbol, limit))?;
+            }
+        }
+        let venue = copy.venue().borrow();
+        let preview = Preview {
+            fills: venue
+                .fills()
+                .iter()
+                .filter(|f| f.order_id == order.id)
+                .collect(),
+            position: venue.position_state(&Symbol::parse(&req.symbol)?),
+            order,
+            rests,
+        };
+        convert::to_js(&preview)
+    }
+
     /// Feed a market price (drives fills, SL/TP, liquidations, loss limits). Returns events.
     #[wasm_bindgen(js_name = updatePrice, unchecked_return_type = "EngineEvent[]")]
     pub fn update_price(
@@ -688,34 +755,47 @@ impl OrderExecutor {
 
     fn protection(&mut self, symbol: &JsValue, price: &JsValue, stop: bool) -> JsResult<JsValue> {
         let symbol = convert::str_arg(symbol, ValidationError::InvalidSymbol)?;
-        let price = convert::decimal(if stop { "stopLoss" } else { "takeProfit" }, price)?;
+        // `null` removes the protection.
+        let price = if price.is_null() {
+            None
+        } else {
+            Some(convert::decimal(
+                if stop { "stopLoss" } else { "takeProfit" },
+                price,
+            )?)
+        };
+        let kind = if stop {
+            OrderType::StopLoss
+        } else {
+            OrderType::TakeProfit
+        };
         let sym = symbol.clone();
         if let Some(p) = self.live_call(|c| async move {
-            if stop {
-                c.update_stop_loss(&sym, price).await
-            } else {
-                c.update_take_profit(&sym, price).await
+            match (price, stop) {
+                (None, _) => c.remove_protection(&sym, kind).await,
+                (Some(p), true) => c.update_stop_loss(&sym, p).await,
+                (Some(p), false) => c.update_take_profit(&sym, p).await,
             }
         }) {
             return Ok(p.into());
         }
         let p = self.with(|c| {
-            complete_now(if stop {
-                Box::pin(c.update_stop_loss(&symbol, price))
-                    as std::pin::Pin<Box<dyn std::future::Future<Output = _>>>
-            } else {
-                Box::pin(c.update_take_profit(&symbol, price))
+            complete_now(match (price, stop) {
+                (None, _) => Box::pin(c.remove_protection(&symbol, kind))
+                    as std::pin::Pin<Box<dyn std::future::Future<Output = _>>>,
+                (Some(p), true) => Box::pin(c.update_stop_loss(&symbol, p)),
+                (Some(p), false) => Box::pin(c.update_take_profit(&symbol, p)),
             })
         })?;
         convert::to_js(&p)
     }
 
-    /// Move (or set) the stop-loss of the position in `symbol`.
+    /// Move (or set) the stop-loss of the position in `symbol`; `null` removes it.
     #[wasm_bindgen(js_name = updateStopLoss, unchecked_return_type = "Promise<PositionState>")]
     pub fn update_stop_loss(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string")] symbol: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "DecimalInput")] price: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DecimalInput | null")] price: JsValue,
     ) -> js_sys::Promise {
         match self.protection(&symbol, &price, true) {
             Ok(v) if v.is_instance_of::<js_sys::Promise>() => v.unchecked_into(),
@@ -723,12 +803,12 @@ impl OrderExecutor {
         }
     }
 
-    /// Move (or set) the take-profit of the position in `symbol`.
+    /// Move (or set) the take-profit of the position in `symbol`; `null` removes it.
     #[wasm_bindgen(js_name = updateTakeProfit, unchecked_return_type = "Promise<PositionState>")]
     pub fn update_take_profit(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string")] symbol: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "DecimalInput")] price: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DecimalInput | null")] price: JsValue,
     ) -> js_sys::Promise {
         match self.protection(&symbol, &price, false) {
             Ok(v) if v.is_instance_of::<js_sys::Promise>() => v.unchecked_into(),
@@ -979,6 +1059,19 @@ fn has_settings(options: &JsValue) -> bool {
     ]
     .iter()
     .any(|k| !get(options, k).is_undefined())
+}
+
+/// `previewDecision`'s answer.
+#[derive(serde::Serialize)]
+struct Preview<'a> {
+    /// The order as placed on the copy (status filled, pending or failed).
+    order: iftb_core::Order,
+    /// Its fills on the copy (for a resting limit: at its limit price, as a maker).
+    fills: Vec<&'a iftb_core::Fill>,
+    /// The symbol's position afterwards (after that fill for a resting limit).
+    position: Option<iftb_core::PositionState>,
+    /// The order would rest on the book.
+    rests: bool,
 }
 
 /// Top-level fields of a snapshot; anything else means it is not one of ours.

@@ -113,6 +113,12 @@ export interface OrderExecutorOptions extends LiveConnectionOptions {
   maxDailyLoss?: DecimalInput; maxDrawdown?: DecimalInput; marketRules?: Record<string, SymbolRulesInput> | { exchangeInfo: unknown } | null;
   logLevel?: "debug" | "info" | "warn" | "error"; logger?: ((record: LogRecord) => void) | null | false;
   statePath?: string;
+  /** The executor's "now" in ms (e.g. a replay's market time); Date.now() by default. */
+  clock?: () => number;
+}
+/** OrderExecutor.previewDecision: what executeDecision would do, computed on a copy. */
+export interface DecisionPreview {
+  order: Order; fills: Fill[]; position: PositionState | null; rests: boolean;
 }
 export interface ExecutionRequest {
   action: "long" | "short" | "close"; symbol: string; amount: DecimalInput; entryPrice?: DecimalInput | null;

@@ -678,6 +678,25 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
             .await
     }
 
+    /// Remove the position's stop-loss or take-profit (`kind`); removing one that is not set
+    /// is not an error.
+    ///
+    /// # Errors
+    /// `NO_POSITION`, bad symbol.
+    pub async fn remove_protection(&self, symbol: &str, kind: OrderType) -> Result<PositionState> {
+        Symbol::parse(symbol)?;
+        let r = self.venue.set_protection(symbol, kind, None).await;
+        let p = self.log_err(symbol, r)?;
+        self.log(
+            LogLevel::Info,
+            "protection",
+            format!("{} removed", kind.as_str()),
+            None,
+            Some(symbol),
+        );
+        Ok(p)
+    }
+
     async fn update_protection(
         &self,
         symbol: &str,
