@@ -1,0 +1,15 @@
+import { chromium } from 'playwright-core';
+import { serve } from '/work/page/scripts/serve.mjs';
+const server = await serve({ port: 0, root: '/work/page' });
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+const vp = process.argv[2] === 'mobile' ? { width: 390, height: 844 } : { width: 1440, height: 900 };
+const ctx = await browser.newContext({ viewport: vp });
+const page = await ctx.newPage();
+page.on('console', (m) => console.log('console', m.type(), m.text()));
+page.on('pageerror', (e) => console.log('pageerror', e.message, e.stack));
+await page.goto(server.url);
+await page.waitForSelector('body[data-ready="1"]', { timeout: 15000 }).catch(() => console.log('NOT READY'));
+await page.waitForTimeout(500);
+await page.screenshot({ path: `/tmp/shots/smoke-${process.argv[2] ?? 'desktop'}.png`, fullPage: false });
+console.log('candles', await page.getAttribute('#chart', 'data-candles'));
+await browser.close(); await server.close();
