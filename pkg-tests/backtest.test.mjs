@@ -3,6 +3,7 @@
 // worker_threads sweep (each row equals a single run). No timings here (npm run bench).
 //   npm run build && node --test pkg-tests/backtest.test.mjs
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -282,4 +283,10 @@ describe('sweep', () => {
     assert.equal(bad.rows.filter((r) => r.error?.code === 'STRATEGY_ERROR').length, 1);
     assert.equal(bad.rows.filter((r) => r.stats).length, 1);
   });
+});
+
+test('examples/backtest.mjs runs (the docs\' Node example)', () => {
+  const out = execFileSync(process.execPath, [path.join(root, 'examples/backtest.mjs')], { encoding: 'utf8', timeout: 60_000 });
+  assert.match(out, /^SMA crossover: 2000 candles, \d+ trades, win rate [\d.]+%\nnet profit -?[\d.]+ USDT after [\d.]+ USDT fees/);
+  assert.match(out, /sweep: 9 runs on 2 workers in [\d.]+ s; best:/);
 });
