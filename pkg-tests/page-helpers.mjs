@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve } from '../scripts/serve.mjs';
@@ -29,6 +30,24 @@ export async function startPage() {
       '--disable-component-update', '--disable-sync'],
   });
   return { server, browser };
+}
+
+/**
+ * Start the server and the browser before a test file's tests and stop them after:
+ * → { server, browser, open(t, options) } (server and browser are set once the tests run).
+ */
+export function usePage(defaults = {}) {
+  const P = {};
+  before(async () => {
+    if (skip) return;
+    Object.assign(P, await startPage());
+  });
+  after(async () => {
+    await P.browser?.close();
+    await P.server?.close();
+  });
+  P.open = (t, options = {}) => openPage(P.browser, P.server, t, { ...defaults, ...options });
+  return P;
 }
 
 /**

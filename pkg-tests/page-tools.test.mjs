@@ -7,24 +7,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { aggregate, backtest, parseCandles } from 'iftb-executor/backtest';
 import {
-  D, DESKTOP, PHONE, confirm, exact, lastPrice, mul, noConsoleErrors, openPage, openTicket, order, root, roundTick,
-  rowsOf, shot, skip, startPage, tab, text, waitText,
+  D, DESKTOP, PHONE, confirm, exact, lastPrice, mul, noConsoleErrors, openTicket, order, root, roundTick,
+  rowsOf, shot, skip, tab, text, usePage, waitText,
 } from './page-helpers.mjs';
 
-let server;
-let browser;
-before(async () => {
-  if (skip) return;
-  ({ server, browser } = await startPage());
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-const open = (t, options = {}) => openPage(browser, server, t, { viewport: DESKTOP, ...options });
+const P = usePage({ viewport: DESKTOP });
+const open = P.open;
 const candles = parseCandles(readFileSync(path.join(root, 'www/data/btcusdt-5m.csv'), 'utf8'));
 const attr = async (page, sel, name) => page.getAttribute(sel, name);
 const num = async (page, sel, name) => Number(await attr(page, sel, name));

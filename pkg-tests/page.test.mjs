@@ -7,26 +7,14 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  D, confirm, exact, lastPrice, mul, noConsoleErrors, openPage, order, results, root, roundTick, rowsOf, shot, skip,
-  startPage, tab, text, waitText,
+  D, confirm, exact, lastPrice, mul, noConsoleErrors, order, results, root, roundTick, rowsOf, shot, skip,
+  tab, text, usePage, waitText,
 } from './page-helpers.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  if (skip) return;
-  ({ server, browser } = await startPage());
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-const open = (t, options) => openPage(browser, server, t, options);
+const P = usePage();
+const open = P.open;
 
 // ------------------------------------------------------------------ tests
 
@@ -184,7 +172,7 @@ test('reload and reopen restore the account, positions, orders, history and feed
     again = await context.newPage();
     again.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     again.on('pageerror', (e) => errors.push(String(e)));
-    await again.goto(server.url);
+    await again.goto(P.server.url);
     await again.waitForSelector('body[data-ready="1"]');
     assert.deepEqual(await capture(again), before);
     // And it carries on from there.
@@ -498,7 +486,7 @@ test('live mode trades through the real signing proxy into the local exchange, w
   const os = await import('node:os');
   const exchange = await startExchange({ port: 0, feed: 'none' });
   t.after(() => exchange.close());
-  const origin = new URL(server.url).origin;
+  const origin = new URL(P.server.url).origin;
   const auditLog = path.join(os.tmpdir(), `iftb-page-audit-${process.pid}.log`);
   const proxy = await startProxy({ port: 0, upstream: 'local', upstreamUrl: exchange.url, allowedOrigins: [origin], banner: false, auditLog, stderr: { write() {} } });
   t.after(() => proxy.close());

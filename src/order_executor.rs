@@ -770,23 +770,12 @@ impl OrderExecutor {
             OrderType::TakeProfit
         };
         let sym = symbol.clone();
-        if let Some(p) = self.live_call(|c| async move {
-            match (price, stop) {
-                (None, _) => c.remove_protection(&sym, kind).await,
-                (Some(p), true) => c.update_stop_loss(&sym, p).await,
-                (Some(p), false) => c.update_take_profit(&sym, p).await,
-            }
-        }) {
+        if let Some(p) =
+            self.live_call(|c| async move { c.set_protection(&sym, kind, price).await })
+        {
             return Ok(p.into());
         }
-        let p = self.with(|c| {
-            complete_now(match (price, stop) {
-                (None, _) => Box::pin(c.remove_protection(&symbol, kind))
-                    as std::pin::Pin<Box<dyn std::future::Future<Output = _>>>,
-                (Some(p), true) => Box::pin(c.update_stop_loss(&symbol, p)),
-                (Some(p), false) => Box::pin(c.update_take_profit(&symbol, p)),
-            })
-        })?;
+        let p = self.with(|c| complete_now(c.set_protection(&symbol, kind, price)))?;
         convert::to_js(&p)
     }
 

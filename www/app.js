@@ -20,7 +20,7 @@ import { fillSettingsForm, wireSettings } from './settings.js';
 import { $, DATASETS, LIVE_POLL_MS, MODE_KEY, S, SYMBOLS, run } from './state.js';
 import * as store from './store.js';
 import { initTester } from './tester.js';
-import { resetTicketFor, setSheet, syncTicketLimits, wireTicket } from './ticket.js';
+import { resetTicketFor, syncTicketLimits, wireTicket } from './ticket.js';
 import { banner, download, watchOverflow } from './ui.js';
 
 function selectSymbol(sym) {
@@ -235,9 +235,7 @@ function wire() {
 
 async function main() {
   S.fatal = fatal;
-  S.persist = persist;
   S.selectSymbol = selectSymbol;
-  S.setSheet = setSheet;
   await init();
   $('version').textContent = `iftb-executor ${version()}`;
   initMarket();

@@ -9,7 +9,9 @@ import { PriceChart } from './chart.js';
 import { roundToTick } from './feed.js';
 import * as F from './fmt.js';
 import { $, S, fmtPrice, positionOf, priceDecimals, rulesOf } from './state.js';
+import { persist } from './refresh.js';
 import { setTicketField, ticketLines } from './ticket.js';
+import { table } from './ui.js';
 
 const M = { chart: null, key: null, bars: [], baseN: 0, now: null, markersKey: '', tableAt: 0 };
 const ids = new WeakMap();
@@ -36,7 +38,7 @@ export function initMarket() {
       S.timeframe = input.value;
       M.key = null;
       renderChart();
-      S.persist?.(true);
+      persist(true);
     });
   }
   $('chart-data').addEventListener('toggle', () => renderDataTable(true));
@@ -139,33 +141,21 @@ function renderDataTable(force = false) {
   if (!force && now - M.tableAt < 500) return;
   M.tableAt = now;
   const fp = fmtPrice(S.selected);
-  const head = (cells) => {
-    const tr = document.createElement('tr');
-    for (const c of cells) {
-      const th = document.createElement('th');
-      th.scope = 'col';
-      th.textContent = c;
-      tr.append(th);
-    }
-    return tr;
-  };
-  const row = (cells) => {
-    const tr = document.createElement('tr');
-    for (const c of cells) tr.insertCell().textContent = c;
-    return tr;
-  };
-  const t = document.createElement('table');
-  t.createTHead().append(head(['Time (UTC)', 'Open', 'High', 'Low', 'Close', 'Volume']));
-  const body = t.createTBody();
-  for (const k of M.bars.slice(-30).reverse()) body.append(row([F.utcTime(k.t), fp(k.o), fp(k.h), fp(k.l), fp(k.c), F.num(k.v, 0, 2)]));
+  const t = table([
+    { label: 'Time (UTC)', value: (k) => F.utcTime(k.t) },
+    { label: 'Open', num: true, value: (k) => fp(k.o) },
+    { label: 'High', num: true, value: (k) => fp(k.h) },
+    { label: 'Low', num: true, value: (k) => fp(k.l) },
+    { label: 'Close', num: true, value: (k) => fp(k.c) },
+    { label: 'Volume', num: true, value: (k) => F.num(k.v, 0, 2) },
+  ], M.bars.slice(-30).reverse(), 'No candles yet.');
   const lines = document.createElement('ul');
   for (const l of M.chart.lines.values()) {
     const li = document.createElement('li');
     li.textContent = `${l.spec.title}: ${fp(l.spec.price)}`;
     lines.append(li);
   }
-  const caption = t.createCaption();
-  caption.textContent = `${S.selected}, ${S.timeframe} candles, newest first (the last 30 of ${F.num(M.bars.length)})`;
+  if (t.createCaption) t.createCaption().textContent = `${S.selected}, ${S.timeframe} candles, newest first (the last 30 of ${F.num(M.bars.length)})`;
   $('chart-table').replaceChildren(t, lines);
 }
 

@@ -4,7 +4,7 @@ import { book, tradeColumns } from './analytics.js';
 import { cancelOrder, closePosition, setProtection } from './actions.js';
 import * as F from './fmt.js';
 import { $, LIST_LIMIT, S, ex, fmtPrice } from './state.js';
-import { keepFocus, markOverflow } from './ui.js';
+import { keepFocus, markOverflow, table } from './ui.js';
 
 /** "takeProfit" → "take-profit", "positionClosed" → "position closed". */
 const words = (code) => ({ takeProfit: 'take-profit', stopLoss: 'stop-loss', order: 'by order' })[code]
@@ -176,45 +176,6 @@ export function renderPositions(positions) {
 // ------------------------------------------------------------------ tables
 
 const TYPE_LABEL = { market: 'Market', limit: 'Limit', stop_loss: 'Stop-loss', take_profit: 'Take-profit' };
-
-export function table(columns, rowsData, emptyText, cls = '') {
-  if (!rowsData.length) {
-    const p = document.createElement('p');
-    p.className = 'empty muted';
-    p.textContent = emptyText;
-    return p;
-  }
-  const t = document.createElement('table');
-  t.className = cls;
-  const head = t.createTHead().insertRow();
-  for (const c of columns) {
-    const th = document.createElement('th');
-    th.scope = 'col';
-    th.textContent = c.label;
-    if (c.num) th.className = 'num';
-    head.append(th);
-  }
-  const body = t.createTBody();
-  for (const r of rowsData) {
-    const tr = body.insertRow();
-    for (const c of columns) {
-      const td = tr.insertCell();
-      if (c.num) td.className = 'num';
-      if (c.label) td.dataset.label = c.label;
-      else td.className = 'wide';
-      const v = c.value(r);
-      if (v instanceof Node) td.append(v);
-      else td.textContent = v ?? '–';
-      if (c.cls) td.classList.add(...c.cls(r).split(' ').filter(Boolean));
-      if (c.exact) {
-        const x = c.exact(r);
-        if (x != null) td.dataset.exact = x;
-      }
-      if (c.key) td.dataset.col = c.key;
-    }
-  }
-  return t;
-}
 
 function orderPrice(o) {
   const fp = fmtPrice(o.symbol);

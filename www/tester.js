@@ -8,7 +8,7 @@ import { PriceChart } from './chart.js';
 import * as F from './fmt.js';
 import { $, S, rulesOf } from './state.js';
 import { EXAMPLES } from './strategies.js';
-import { download } from './ui.js';
+import { download, table } from './ui.js';
 
 const WORKER_URL = new URL('./tester-worker.js', import.meta.url);
 const TRADE_ROWS = 500;
@@ -179,27 +179,18 @@ function showReport(r) {
   X.chart.setEquity(r.equity.t.map((t, i) => ({ t, v: r.equity.v[i] })));
   X.chart.chart.timeScale().fitContent();
 
-  const rows = r.trades.slice(0, TRADE_ROWS);
-  const t = document.createElement('table');
-  const head = t.createTHead().insertRow();
-  for (const h of ['#', 'Side', 'Entry (UTC)', 'Entry', 'Exit (UTC)', 'Exit', 'Amount', 'Net PnL', 'Fees', 'Exit by']) {
-    const th = document.createElement('th');
-    th.scope = 'col';
-    th.textContent = h;
-    head.append(th);
-  }
-  const body = t.createTBody();
-  for (const x of rows) {
-    const tr = body.insertRow();
-    const cells = [x.id, x.side, F.utcTime(x.entryTime), F.price(x.entryPrice, 1), F.utcTime(x.exitTime), F.price(x.exitPrice, 1), F.qty(x.amount), F.money(x.netPnl, true), F.money(x.fees), x.exitReason];
-    cells.forEach((c, i) => {
-      const td = tr.insertCell();
-      td.textContent = c;
-      if (i >= 3 && i !== 4 && i !== 9) td.className = 'num';
-      if (i === 1) td.className = `side ${x.side}`;
-      if (i === 7) td.classList.add(x.netPnl > 0 ? 'pos' : x.netPnl < 0 ? 'neg' : 'flat');
-    });
-  }
+  const t = table([
+    { label: '#', value: (x) => String(x.id) },
+    { label: 'Side', value: (x) => x.side, cls: (x) => `side ${x.side}` },
+    { label: 'Entry (UTC)', value: (x) => F.utcTime(x.entryTime) },
+    { label: 'Entry', num: true, value: (x) => F.price(x.entryPrice, 1) },
+    { label: 'Exit (UTC)', value: (x) => F.utcTime(x.exitTime) },
+    { label: 'Exit', num: true, value: (x) => F.price(x.exitPrice, 1) },
+    { label: 'Amount', num: true, value: (x) => F.qty(x.amount) },
+    { label: 'Net PnL', num: true, value: (x) => F.money(x.netPnl, true), cls: (x) => (x.netPnl > 0 ? 'pos' : x.netPnl < 0 ? 'neg' : '') },
+    { label: 'Fees', num: true, value: (x) => F.money(x.fees) },
+    { label: 'Exit by', value: (x) => x.exitReason },
+  ], r.trades.slice(0, TRADE_ROWS), 'No trades: the strategy never entered.');
   const note = document.createElement('p');
   note.className = 'hint';
   note.textContent = r.trades.length > TRADE_ROWS ? `The first ${TRADE_ROWS} of ${F.num(r.trades.length)} trades (export them all as CSV).` : `${F.num(r.trades.length)} trades.`;

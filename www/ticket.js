@@ -52,6 +52,11 @@ export function ticketAmount(t) {
     if (!p) return t.amount; // the engine answers NO_POSITION
     return pct >= 100 ? p.exact.amount : F.floorToStep((p.amount * pct) / 100, step);
   }
+  if (t.unit === 'pct' && S.mode === 'live') {
+    // Live: no engine preview; a share of the free balance at this leverage and price.
+    const price = ticketPrice(t);
+    return price ? F.floorToStep(((S.status?.balance ?? 0) * (pct / 100) * t.leverage) / price, step) : '0';
+  }
   if (t.unit === 'pct') return T.max === null ? '' : F.floorToStep((T.max * Math.min(pct, 100)) / 100, step);
   // Risk: lose `pct` % of equity if the stop-loss is hit (before fees).
   const sl = Number(t.stopLoss);
@@ -111,7 +116,8 @@ function updateMax(t, force) {
     return;
   }
   const ref = ticketPrice(t);
-  const key = JSON.stringify([S.selected, t.action, t.orderType, t.price, t.leverage, S.status?.exact?.totalEquity, S.lastSeq]);
+  // Inputs that change the answer at once; prices and equity move it slowly (MAX_MS).
+  const key = JSON.stringify([S.selected, t.action, t.orderType, t.price, t.leverage]);
   const now = performance.now();
   if (!ref || (!force && key === T.maxKey && now - T.maxAt < MAX_MS)) return;
   T.maxKey = key;
@@ -225,7 +231,7 @@ export function renderTicket(force = false) {
   $('protection-fields').hidden = closing;
   const unit = $('amount-unit');
   unit.options[0].textContent = asset;
-  unit.options[1].textContent = closing ? '% of position' : '% of max';
+  unit.options[1].textContent = closing ? '% of position' : S.mode === 'live' ? '% of balance' : '% of max';
   unit.options[2].hidden = closing;
   unit.options[2].disabled = closing;
   if (closing && unit.value === 'risk') unit.value = 'pct';
@@ -244,6 +250,7 @@ export function renderTicket(force = false) {
   const maxText = T.max === null ? '' : `the most you can open now is ${F.qty(T.max)} ${asset} (risk limit and free balance, at ${t.leverage}x)`;
   let hint = '';
   if (t.unit === 'pct' && closing) hint = `= ${amount || '–'} ${asset} of your position`;
+  else if (t.unit === 'pct' && S.mode === 'live') hint = `= ${amount || '–'} ${asset} (${t.amount || '–'}% of free balance × ${t.leverage}x at ${fp(ref)})`;
   else if (t.unit === 'pct') hint = `= ${amount || '–'} ${asset}: ${t.amount || '–'}% of ${maxText || 'the most you can open'}`;
   else if (t.unit === 'risk') {
     const loss = q > 0 && ref ? q * Math.abs(ref - Number(t.stopLoss)) : null;

@@ -88,3 +88,46 @@ export function markOverflow(wrap) {
   if (over) wrap.dataset.overflow = wrap.scrollLeft + wrap.clientWidth >= wrap.scrollWidth - 1 ? 'end' : 'more';
   else delete wrap.dataset.overflow;
 }
+
+/**
+ * A table from column specs: { label, value(row) → text or Node, num?, cls(row)?, exact(row)?,
+ * key? (data-col) }; `emptyText` when there are no rows.
+ */
+export function table(columns, rowsData, emptyText, cls = '') {
+  if (!rowsData.length) {
+    const p = document.createElement('p');
+    p.className = 'empty muted';
+    p.textContent = emptyText;
+    return p;
+  }
+  const t = document.createElement('table');
+  t.className = cls;
+  const head = t.createTHead().insertRow();
+  for (const c of columns) {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    th.textContent = c.label;
+    if (c.num) th.className = 'num';
+    head.append(th);
+  }
+  const body = t.createTBody();
+  for (const r of rowsData) {
+    const tr = body.insertRow();
+    for (const c of columns) {
+      const td = tr.insertCell();
+      if (c.num) td.className = 'num';
+      if (c.label) td.dataset.label = c.label;
+      else td.className = 'wide';
+      const v = c.value(r);
+      if (v instanceof Node) td.append(v);
+      else td.textContent = v ?? '–';
+      if (c.cls) td.classList.add(...c.cls(r).split(' ').filter(Boolean));
+      if (c.exact) {
+        const x = c.exact(r);
+        if (x != null) td.dataset.exact = x;
+      }
+      if (c.key) td.dataset.col = c.key;
+    }
+  }
+  return t;
+}

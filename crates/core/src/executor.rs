@@ -665,7 +665,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
     /// # Errors
     /// `NO_POSITION`, `INVALID_STOP_LOSS`, tick size.
     pub async fn update_stop_loss(&self, symbol: &str, price: Decimal) -> Result<PositionState> {
-        self.update_protection(symbol, OrderType::StopLoss, price)
+        self.set_protection(symbol, OrderType::StopLoss, Some(price))
             .await
     }
 
@@ -674,52 +674,41 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
     /// # Errors
     /// `NO_POSITION`, `INVALID_TAKE_PROFIT`, tick size.
     pub async fn update_take_profit(&self, symbol: &str, price: Decimal) -> Result<PositionState> {
-        self.update_protection(symbol, OrderType::TakeProfit, price)
+        self.set_protection(symbol, OrderType::TakeProfit, Some(price))
             .await
     }
 
-    /// Remove the position's stop-loss or take-profit (`kind`); removing one that is not set
-    /// is not an error.
+    /// Set, move or (`None`) remove the position's stop-loss or take-profit (`kind`); removing
+    /// one that is not set is not an error.
     ///
     /// # Errors
-    /// `NO_POSITION`, bad symbol.
-    pub async fn remove_protection(&self, symbol: &str, kind: OrderType) -> Result<PositionState> {
-        Symbol::parse(symbol)?;
-        let r = self.venue.set_protection(symbol, kind, None).await;
-        let p = self.log_err(symbol, r)?;
-        self.log(
-            LogLevel::Info,
-            "protection",
-            format!("{} removed", kind.as_str()),
-            None,
-            Some(symbol),
-        );
-        Ok(p)
-    }
-
-    async fn update_protection(
+    /// `NO_POSITION`, `INVALID_STOP_LOSS` / `INVALID_TAKE_PROFIT`, tick size, bad symbol.
+    pub async fn set_protection(
         &self,
         symbol: &str,
         kind: OrderType,
-        price: Decimal,
+        price: Option<Decimal>,
     ) -> Result<PositionState> {
         let sym = Symbol::parse(symbol)?;
-        let field = if kind == OrderType::StopLoss {
-            "stopLoss"
-        } else {
-            "takeProfit"
-        };
-        num::positive_price(field, price)?;
-        if let Some(r) = self.rules.get(&sym) {
-            let checked = r.check_price(&sym, field, price);
-            self.log_err(symbol, checked.map_err(EngineError::from))?;
+        if let Some(price) = price {
+            let field = if kind == OrderType::StopLoss {
+                "stopLoss"
+            } else {
+                "takeProfit"
+            };
+            num::positive_price(field, price)?;
+            if let Some(r) = self.rules.get(&sym) {
+                let checked = r.check_price(&sym, field, price);
+                self.log_err(symbol, checked.map_err(EngineError::from))?;
+            }
         }
-        let r = self.venue.set_protection(symbol, kind, Some(price)).await;
+        let r = self.venue.set_protection(symbol, kind, price).await;
         let p = self.log_err(symbol, r)?;
+        let what = price.map_or_else(|| "removed".to_owned(), |p| format!("moved to {p}"));
         self.log(
             LogLevel::Info,
             "protection",
-            format!("{} moved to {price}", kind.as_str()),
+            format!("{} {what}", kind.as_str()),
             None,
             Some(symbol),
         );
