@@ -94,7 +94,10 @@ export function renderAnalytics(force = false) {
   set('an-exposure', F.pct(s.exposure, 1));
   $('analytics-panel').dataset.trades = String(s.trades);
   $('export-trades').disabled = s.trades === 0;
-  if ($('analytics-details').open) {
+  const empty = curve.t.length < 2;
+  $('equity-chart').hidden = empty;
+  $('equity-empty').hidden = !empty;
+  if ($('analytics-details').open && !empty) {
     if (!view.chart) view.chart = new LineChart($('equity-chart'));
     if (view.shown !== curve.t.length) {
       view.chart.setData(points());

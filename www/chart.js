@@ -144,7 +144,9 @@ export class PriceChart {
         this.lines.delete(key);
       }
     }
-    this.showEdges();
+    // The price scale settles when the chart draws: place the edge tags after that.
+    cancelAnimationFrame(this.edgeFrame);
+    this.edgeFrame = requestAnimationFrame(() => this.showEdges());
   }
 
   /** Keep stops, targets and orders near the price in view; far ones get an edge tag instead. */

@@ -16,7 +16,7 @@ const TOO_BIG = new Set(['POSITION_SIZE_EXCEEDED', 'AMOUNT_ABOVE_MAXIMUM', 'NOTI
 const PREVIEW_MS = 250;
 const MAX_MS = 2000;
 
-const T = { preview: null, previewKey: '', previewAt: 0, max: null, maxKey: '', maxAt: 0 };
+const T = { preview: null, max: null };
 
 export function ticket() {
   const form = $('ticket');
@@ -94,18 +94,37 @@ function preview(req) {
   }
 }
 
-/** Refresh the preview of the ticket's order (at most every PREVIEW_MS while prices move). */
+/**
+ * Is a cached answer still good? A new key (the request, or the account changed) is answered
+ * at once; a moved price at most every `ms`, with one more render scheduled for the last move.
+ */
+function stale(slot, key, ms, force) {
+  const now = performance.now();
+  const price = lastPrice(S.selected);
+  if (force || key !== T[`${slot}Key`]) return true;
+  if (price === T[`${slot}Price`]) return false;
+  if (now - T[`${slot}At`] >= ms) return true;
+  clearTimeout(T[`${slot}Timer`]);
+  T[`${slot}Timer`] = setTimeout(() => renderTicket(), ms - (now - T[`${slot}At`]));
+  return false;
+}
+
+function mark(slot, key) {
+  T[`${slot}Key`] = key;
+  T[`${slot}At`] = performance.now();
+  T[`${slot}Price`] = lastPrice(S.selected);
+}
+
+/** Refresh the preview of the ticket's order. */
 function updatePreview(t, force) {
   if (!canPreview()) {
     T.preview = null;
     return;
   }
   const req = request(t);
-  const key = JSON.stringify(req);
-  const now = performance.now();
-  if (!force && key === T.previewKey && now - T.previewAt < PREVIEW_MS) return;
-  T.previewKey = key;
-  T.previewAt = now;
+  const key = `${JSON.stringify(req)}|${S.lastSeq}`;
+  if (!stale('preview', key, PREVIEW_MS, force)) return;
+  mark('preview', key);
   T.preview = req.amount === undefined ? null : preview(req);
 }
 
@@ -116,12 +135,9 @@ function updateMax(t, force) {
     return;
   }
   const ref = ticketPrice(t);
-  // Inputs that change the answer at once; prices and equity move it slowly (MAX_MS).
-  const key = JSON.stringify([S.selected, t.action, t.orderType, t.price, t.leverage]);
-  const now = performance.now();
-  if (!ref || (!force && key === T.maxKey && now - T.maxAt < MAX_MS)) return;
-  T.maxKey = key;
-  T.maxAt = now;
+  const key = JSON.stringify([S.selected, t.action, t.orderType, t.price, t.leverage, S.lastSeq]);
+  if (!ref || !stale('max', key, MAX_MS, force)) return;
+  mark('max', key);
   const step = stepOf();
   const base = { action: t.action, symbol: S.selected, orderType: t.orderType, leverage: t.leverage, reason: 'size check' };
   if (t.orderType === 'limit') base.entryPrice = t.price;
