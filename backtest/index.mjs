@@ -188,18 +188,21 @@ class Run {
     this.cur = null; // the open trade
     this.warnings = [];
     this.warningCount = 0;
-    this.series = new Map();
+    this.series = {};
     this.view = null;
+    this.posDirty = true; // the engine's position changed since it was last read
+    this.posCache = null;
     this.i = 0;
     const n = candles.length;
     this.cols = { o: new Float64Array(n), h: new Float64Array(n), l: new Float64Array(n), c: new Float64Array(n), v: new Float64Array(n) };
-    candles.forEach((k, i) => {
+    for (let i = 0; i < n; i++) {
+      const k = candles[i];
       this.cols.o[i] = k.o;
       this.cols.h[i] = k.h;
       this.cols.l[i] = k.l;
       this.cols.c[i] = k.c;
       this.cols.v[i] = k.v ?? 0;
-    });
+    }
   }
 
   warn(text) {
@@ -207,12 +210,12 @@ class Run {
     if (this.warnings.length < MAX_WARNINGS) this.warnings.push(`candle ${this.i} (${new Date(this.candles[this.i].t).toISOString()}): ${text}`);
   }
 
-  /** Feed prices through the batch call: a view onto wasm memory (taken again if it detached). */
-  feed(prices) {
+  /** Feed prices[from..to) through the batch call: a view onto wasm memory (taken again if it detached). */
+  feed(prices, from, to) {
     let v = this.view;
-    if (!v || v.length < prices.length) v = this.view = this.fp.input(Math.max(prices.length, 4));
-    for (let j = 0; j < prices.length; j++) v[j] = prices[j];
-    return this.fp.updatePrices(this.sym, prices.length);
+    if (!v || v.length < 4) v = this.view = this.fp.input(4);
+    for (let j = from; j < to; j++) v[j - from] = prices[j];
+    return this.fp.updatePrices(this.sym, to - from);
   }
 
   go() {
@@ -229,12 +232,11 @@ class Run {
       const path = candlePath(candles[i]);
       // The open (gaps fire stops at once), then the orders decided at the last close, then
       // the rest of the candle.
-      if (this.feed(path.slice(0, 1))) this.onFills();
+      if (this.feed(path, 0, 1)) this.onFills();
       if (this.queue.length) this.execute();
-      if (this.feed(path.slice(1))) this.onFills();
+      if (this.feed(path, 1, 4)) this.onFills();
       this.trail();
       ctx.i = i;
-      this.posCache = undefined;
       this.call(this.strategy.onCandle, ctx);
       equityT[i] = candles[i].t;
       equityV[i] = fp.equity;
@@ -279,7 +281,12 @@ class Run {
   onFills(reason) {
     const f = this.fp.fills();
     for (let j = 0; j < f.length; j += 7) {
-      const [kind, , side, price, amount, fee, realized] = f.subarray(j, j + 7);
+      const kind = f[j];
+      const side = f[j + 2];
+      const price = f[j + 3];
+      const amount = f[j + 4];
+      const fee = f[j + 5];
+      const realized = f[j + 6];
       const dir = side === 0 ? 'long' : 'short';
       const t = this.candles[this.i].t;
       if (!this.cur) {
@@ -303,7 +310,19 @@ class Run {
         c.exitReason = reason ?? (kind === 2 && c.trailPct !== null ? 'trailingStop' : KIND[kind]);
       }
     }
+    this.posDirty = true;
     if (this.cur && this.fp.positionOf(this.sym) < 0) this.finish();
+  }
+
+  /** The engine's open position ({ side, amount, entryPrice, stopLoss, takeProfit }) or null, read again only after it changed. */
+  pos() {
+    if (this.posDirty) {
+      const id = this.fp.positionOf(this.sym);
+      const p = id >= 0 ? this.fp.position(id) : null;
+      this.posCache = p && { side: p.side, amount: p.amount, entryPrice: p.entryPrice, stopLoss: p.stopLoss, takeProfit: p.takeProfit };
+      this.posDirty = false;
+    }
+    return this.posCache;
   }
 
   finish() {
@@ -343,10 +362,9 @@ class Run {
   }
 
   closeNow(amount) {
-    const pos = this.fp.positionOf(this.sym);
-    if (pos < 0) return;
-    const p = this.fp.position(pos);
-    if (amount === undefined || amount >= p.amount) this.fp.close(pos);
+    const p = this.pos();
+    if (!p) return;
+    if (amount === undefined || amount >= p.amount) this.fp.close(this.fp.positionOf(this.sym));
     else {
       const q = floorStep(amount, this.o.stepSize);
       if (!(q > 0)) return this.warn(`close amount ${amount} is below the step ${this.o.stepSize}`);
@@ -357,13 +375,11 @@ class Run {
 
   enter({ dir, amount, opts }) {
     const { fp, sym, o } = this;
-    let pos = fp.positionOf(sym);
-    if (pos >= 0) {
-      const p = fp.position(pos);
+    const p = this.pos();
+    if (p) {
       if (p.side !== dir) {
-        fp.close(pos); // a reversal: close first, then open the other way
+        fp.close(fp.positionOf(sym)); // a reversal: close first, then open the other way
         this.onFills('reverse');
-        pos = -1;
       } else if (!opts.add) return; // already in: an entry the same way is ignored (opts.add adds)
     }
     const price = this.cols.o[this.i];
@@ -376,7 +392,7 @@ class Run {
       const equity = fp.equity;
       qty = floorStep((equity * opts.risk) / Math.abs(price - sl), o.stepSize);
     } else {
-      const free = fp.books().free;
+      const free = fp.freeBalance;
       qty = floorStep((free * o.size * o.leverage) / price, o.stepSize);
     }
     if (!(qty > 0)) return this.warn(`order size rounds to 0 (step ${o.stepSize})`);
@@ -404,6 +420,7 @@ class Run {
     const pos = this.fp.positionOf(this.sym);
     if (pos < 0) return;
     try {
+      this.posDirty = true;
       if (type === 'sl') this.fp.setStopLoss(pos, price);
       else this.fp.setTakeProfit(pos, price);
     } catch (err) {
@@ -421,9 +438,8 @@ class Run {
   trail() {
     const c = this.cur;
     if (!c || c.trailPct === null) return;
-    const pos = this.fp.positionOf(this.sym);
-    if (pos < 0) return;
-    const p = this.fp.position(pos);
+    const p = this.pos();
+    if (!p) return;
     const close = this.cols.c[this.i];
     const long = p.side === 'long';
     const lvl = roundStep(long ? this.cols.h[this.i] * (1 - c.trailPct / 100) : this.cols.l[this.i] * (1 + c.trailPct / 100), this.o.tickSize);
@@ -431,12 +447,14 @@ class Run {
     if (better && (long ? lvl < close : lvl > close)) this.protect('sl', lvl);
   }
 
-  /** Precomputed indicator series, by key. */
-  ser(key, make) {
-    let s = this.series.get(key);
+  /** An indicator's whole series, computed once per (name, n, source). */
+  ser(name, n, src, make) {
+    const byN = (this.series[name] ??= new Map());
+    const key = src === undefined || src === 'close' ? n : `${n}:${src}`;
+    let s = byN.get(key);
     if (!s) {
       s = make();
-      this.series.set(key, s);
+      byN.set(key, s);
     }
     return s;
   }
@@ -450,7 +468,7 @@ class Run {
   /** The object a strategy sees. Values are as of the current candle's close. */
   context() {
     const run = this;
-    const { fp, sym, cols, candles } = run;
+    const { fp, cols, candles } = run;
     const at = (series, back = 0) => {
       const j = ctx.i - back;
       return j >= 0 ? series[j] : NaN;
@@ -474,29 +492,22 @@ class Run {
       get close() { return cols.c[ctx.i]; },
       get volume() { return cols.v[ctx.i]; },
       /** The open position ({ side, amount, entryPrice, stopLoss, takeProfit }) or null. */
-      get position() {
-        if (run.posCache === undefined) {
-          const id = fp.positionOf(sym);
-          const p = id >= 0 ? fp.position(id) : null;
-          run.posCache = p && { side: p.side, amount: p.amount, entryPrice: p.entryPrice, stopLoss: p.stopLoss, takeProfit: p.takeProfit };
-        }
-        return run.posCache;
-      },
+      get position() { return run.pos() && { ...run.pos() }; },
       get equity() { return fp.equity; },
-      get balance() { return fp.books().free; },
+      get balance() { return fp.freeBalance; },
       buy: entry('long'),
       sell: entry('short'),
       close: (amount) => run.queue.push({ type: 'close', amount }),
       setStopLoss: (price) => run.queue.push({ type: 'sl', price: price === null ? null : roundStep(price, run.o.tickSize) }),
       setTakeProfit: (price) => run.queue.push({ type: 'tp', price: price === null ? null : roundStep(price, run.o.tickSize) }),
       trail: (pct) => run.queue.push({ type: 'trail', pct }),
-      sma: (n, back = 0, src = 'close') => at(run.ser(`sma:${n}:${src}`, () => ind.sma(run.source(src), n)), back),
-      ema: (n, back = 0, src = 'close') => at(run.ser(`ema:${n}:${src}`, () => ind.ema(run.source(src), n)), back),
-      rsi: (n = 14, back = 0, src = 'close') => at(run.ser(`rsi:${n}:${src}`, () => ind.rsi(run.source(src), n)), back),
-      atr: (n = 14, back = 0) => at(run.ser(`atr:${n}`, () => ind.atr(cols.h, cols.l, cols.c, n)), back),
-      highest: (n, back = 0, src = 'high') => at(run.ser(`hi:${n}:${src}`, () => ind.highest(run.source(src), n)), back),
-      lowest: (n, back = 0, src = 'low') => at(run.ser(`lo:${n}:${src}`, () => ind.lowest(run.source(src), n)), back),
-      stdev: (n, back = 0, src = 'close') => at(run.ser(`sd:${n}:${src}`, () => ind.stdev(run.source(src), n)), back),
+      sma: (n, back = 0, src) => at(run.ser('sma', n, src, () => ind.sma(run.source(src), n)), back),
+      ema: (n, back = 0, src) => at(run.ser('ema', n, src, () => ind.ema(run.source(src), n)), back),
+      rsi: (n = 14, back = 0, src) => at(run.ser('rsi', n, src, () => ind.rsi(run.source(src), n)), back),
+      atr: (n = 14, back = 0) => at(run.ser('atr', n, undefined, () => ind.atr(cols.h, cols.l, cols.c, n)), back),
+      highest: (n, back = 0, src = 'high') => at(run.ser('highest', n, src, () => ind.highest(run.source(src), n)), back),
+      lowest: (n, back = 0, src = 'low') => at(run.ser('lowest', n, src, () => ind.lowest(run.source(src), n)), back),
+      stdev: (n, back = 0, src) => at(run.ser('stdev', n, src, () => ind.stdev(run.source(src), n)), back),
       /** a(back) crossed above b(back) at this candle; a and b are functions of `back`. */
       crossover: (a, b) => a(1) <= b(1) && a(0) > b(0),
       crossunder: (a, b) => a(1) >= b(1) && a(0) < b(0),

@@ -338,6 +338,13 @@ impl FastPaper {
         Ok(num(Fx(wallet.0 + self.e.unrealized()?.0)))
     }
 
+    /// Free balance as a number: `books().free` without building the object. (Not `free`:
+    /// that is the method releasing the instance's memory.)
+    #[wasm_bindgen(getter, js_name = freeBalance)]
+    pub fn free_balance(&self) -> f64 {
+        num(self.e.books().free)
+    }
+
     /// One open position (`null` when closed): `{ id, symbol, side, entryPrice, amount,
     /// margin, leverage, realizedPnl, stopLoss, takeProfit, exact }`.
     #[wasm_bindgen(unchecked_return_type = "FastPosition | null")]
