@@ -543,6 +543,36 @@ test('phone: the chart on the first screen, the ticket as a bottom sheet, 44 px 
   }
 });
 
+test('phone: drag a stop on the chart, switch timeframe, run the strategy tester; AA contrast', { skip }, async (t) => {
+  const { page, errors } = await open(t, { viewport: PHONE });
+  try {
+    const last = await lastPrice(page);
+    await order(page, { amount: '0.01', stopLoss: roundTick(last * 0.99), leverage: 2 });
+    await waitText(page, '#ticket-result', /filled/);
+    await page.click('#sheet-toggle');
+    const before = await page.inputValue('#positions input[name="stopLoss"]');
+    await page.locator('#chart').scrollIntoViewIfNeeded();
+    await dragLine(page, 'pos:stopLoss', 30);
+    await waitText(page, '#toasts', /Stop-loss for BTC\/USDT set at/);
+    assert.ok(Number(await page.inputValue('#positions input[name="stopLoss"]')) < Number(before));
+    await page.click('label[for="tf-15m"]');
+    assert.equal(await num(page, '#chart', 'data-total'), aggregate(candles.slice(0, 150), 15).length);
+    await shot(page, 'phone-chart', { fullPage: false });
+    await page.click('#tester-details summary');
+    await page.click('#bt-run');
+    await page.waitForSelector('#tester-panel[data-state="done"]', { timeout: 60_000 });
+    assert.equal(await page.$eval('#bt-progress', (p) => p.value), 1);
+    const [scroll, inner] = await page.evaluate(() => [document.documentElement.scrollWidth, innerWidth]);
+    assert.ok(scroll <= inner, `page is ${scroll}px wide on a ${inner}px screen`);
+    await page.locator('#bt-report').scrollIntoViewIfNeeded();
+    await shot(page, 'phone-tester', { fullPage: false });
+    assert.deepEqual(await page.evaluate(contrastFailures), [], 'text under AA contrast (phone)');
+    noConsoleErrors(errors);
+  } finally {
+    await shot(page, 'phone-tools');
+  }
+});
+
 test('accessibility: one h1, AA contrast from computed styles (paper and live), focus kept after closing a position', { skip }, async (t) => {
   const { page, errors } = await open(t);
   try {
