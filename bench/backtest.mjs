@@ -1,10 +1,12 @@
-// node bench/backtest.mjs [--runs 7] [--grid 24]
+// node bench/backtest.mjs [--runs 7] [--grid 96]
 //
 // The strategy tester's speed, measured (never asserted in tests): one backtest of the
 // moving-average example over the 10,999 bundled BTC/USDT 5-minute candles (the page's
 // default run), and a parameter sweep on 1 and 2 worker_threads (the speed-up). Each figure
-// is min / median / max of --runs runs after one warm-up; the sweep includes starting the
-// workers (each instantiates the wasm), as a user's sweep does.
+// is min / median / max of --runs runs after one warm-up; a sweep includes starting its
+// workers and their JIT warm-up (each worker compiles the strategy and the engine's hot paths
+// again), as a user's sweep does, so small grids gain less. CPU / wall time shows how many
+// cores the sweep really had (other work on the machine takes them).
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +17,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const opt = (f, d) => (argv.includes(f) ? Number(argv[argv.indexOf(f) + 1]) : d);
 const RUNS = opt('--runs', 7);
-const GRID = opt('--grid', 24);
+const GRID = opt('--grid', 96);
 
 const candles = parseCandles(readFileSync(path.join(root, 'www/data/btcusdt-5m.csv'), 'utf8'));
 const source = readFileSync(path.join(root, 'www/strategies.js'), 'utf8').match(/const SMA = `([\s\S]*?)`;/)[1];
@@ -29,16 +31,20 @@ const fmt = ({ min, median, max }, unit = 'ms', d = 1) => `${median.toFixed(d)} 
 async function timeRuns(fn) {
   await fn(); // warm-up
   const out = [];
+  const c0 = process.cpuUsage();
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
     await fn();
     out.push(performance.now() - t0);
   }
-  return stats(out);
+  const c = process.cpuUsage(c0);
+  const r = stats(out);
+  r.cpuPerWall = (c.user + c.system) / 1000 / out.reduce((a, b) => a + b, 0);
+  return r;
 }
 
-const fast = [5, 10, 15, 20, 25, 30];
-const slow = [40, 60, 80, 100];
+const fast = [5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60];
+const slow = [70, 80, 90, 100, 110, 120, 130, 140];
 const grid = { fast: fast.slice(0, Math.max(1, Math.ceil(GRID / slow.length))), slow };
 const combos = gridOf(grid).length;
 
@@ -50,7 +56,7 @@ console.log(`backtest, 10,999 candles (in-process, after warm-up): ${fmt(one)}  
 const sweeps = {};
 for (const workers of [1, 2]) {
   sweeps[workers] = await timeRuns(() => sweep({ candles, strategy: source, grid, workers }));
-  const s = Object.fromEntries(Object.entries(sweeps[workers]).map(([k, v]) => [k, v / 1000]));
-  console.log(`sweep, ${combos} runs on ${workers} worker${workers > 1 ? 's' : ''}: ${fmt(s, 's', 2)}`);
+  const { min, median, max, cpuPerWall } = sweeps[workers];
+  console.log(`sweep, ${combos} runs on ${workers} worker${workers > 1 ? 's' : ''}: ${fmt({ min: min / 1000, median: median / 1000, max: max / 1000 }, 's', 2)}, CPU/wall ${cpuPerWall.toFixed(2)}`);
 }
 console.log(`sweep speed-up, 2 workers vs 1 (medians): ${(sweeps[1].median / sweeps[2].median).toFixed(2)}×`);
