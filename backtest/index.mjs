@@ -43,6 +43,12 @@ const MAX_WARNINGS = 20;
 // ------------------------------------------------------------------ strategies
 
 /**
+ * A strategy object, as it is (it gives editors and TypeScript the types of `ctx` and
+ * `params`): `backtest({ candles, strategy: defineStrategy({ params, onCandle(ctx) { … } }) })`.
+ */
+export const defineStrategy = (strategy) => strategy;
+
+/**
  * Source text of a strategy, so it can be sent to a worker: a string is taken as it is; a
  * function becomes `onCandle`; an object `{ onCandle, init?, params?, name? }` is written out
  * member by member (its functions must not use variables from outside them).
@@ -92,6 +98,20 @@ export function compileStrategy(source) {
   }
   if (!s.onCandle) throw new BacktestError('INVALID_STRATEGY', 'the strategy must define function onCandle(ctx)');
   return s;
+}
+
+/**
+ * The strategy to run in this thread: functions as they are (they may use outside variables),
+ * source text compiled.
+ */
+function strategyOf(s) {
+  if (typeof s === 'function') return { onCandle: s, init: undefined, params: {}, name: undefined };
+  if (s && typeof s === 'object') {
+    if (typeof s.onCandle !== 'function') throw new BacktestError('INVALID_STRATEGY', 'the strategy object must have onCandle(ctx)');
+    return { onCandle: s.onCandle, init: typeof s.init === 'function' ? s.init : undefined, params: s.params ?? {}, name: typeof s.name === 'string' ? s.name : undefined };
+  }
+  if (typeof s === 'string') return compileStrategy(s);
+  throw new BacktestError('INVALID_STRATEGY', 'strategy must be source text, a function onCandle(ctx) or { onCandle, params? }');
 }
 
 // ------------------------------------------------------------------ checks
@@ -147,7 +167,7 @@ export function runBacktest(options = {}) {
   const o = { ...DEFAULTS, ...options };
   const { FastPaper } = o;
   if (typeof FastPaper !== 'function') throw new BacktestError('NO_ENGINE', 'pass FastPaper (from iftb-executor, or iftb-executor/web after init())');
-  const strategy = compileStrategy(o.strategy ?? '');
+  const strategy = strategyOf(o.strategy);
   let candles = checkCandles(o.candles);
   const base = timeframeOf(candles);
   const minutes = o.timeframe ? positiveNumber('timeframe', o.timeframe) : base;
@@ -385,16 +405,14 @@ class Run {
     const price = this.cols.o[this.i];
     const sl = this.level(opts.sl, opts.slPct, dir, -1, price);
     const tp = this.level(opts.tp, opts.tpPct, dir, 1, price);
+    // The most a sizeless order uses: `size` of the free balance at this leverage.
+    const most = (fp.freeBalance * o.size * o.leverage) / price;
     let qty;
     if (amount !== undefined) qty = floorStep(amount, o.stepSize);
     else if (opts.risk !== undefined) {
       if (sl === null) return this.warn('risk sizing needs a stop-loss (sl or slPct)');
-      const equity = fp.equity;
-      qty = floorStep((equity * opts.risk) / Math.abs(price - sl), o.stepSize);
-    } else {
-      const free = fp.freeBalance;
-      qty = floorStep((free * o.size * o.leverage) / price, o.stepSize);
-    }
+      qty = floorStep(Math.min((fp.equity * opts.risk) / Math.abs(price - sl), most), o.stepSize);
+    } else qty = floorStep(most, o.stepSize);
     if (!(qty > 0)) return this.warn(`order size rounds to 0 (step ${o.stepSize})`);
     const px = fp.market(sym, dir === 'long' ? 0 : 1, qty);
     if (Number.isNaN(px)) return this.warn(`${dir} ${qty} refused: insufficient balance`);
@@ -486,10 +504,11 @@ class Run {
       state: {},
       get candle() { return candles[ctx.i]; },
       get time() { return candles[ctx.i].t; },
+      /** The close of the current candle (`ctx.close` is the action that closes the position). */
+      get price() { return cols.c[ctx.i]; },
       get open() { return cols.o[ctx.i]; },
       get high() { return cols.h[ctx.i]; },
       get low() { return cols.l[ctx.i]; },
-      get close() { return cols.c[ctx.i]; },
       get volume() { return cols.v[ctx.i]; },
       /** The open position ({ side, amount, entryPrice, stopLoss, takeProfit }) or null. */
       get position() { return run.pos() && { ...run.pos() }; },

@@ -2,19 +2,18 @@
 // candles in examples/data, then a small parameter sweep on worker_threads.
 //   node examples/backtest.mjs
 import { readFileSync } from 'node:fs';
-import { backtest, parseCandles, sweep } from 'iftb-executor/backtest';
+import { backtest, defineStrategy, parseCandles, sweep } from 'iftb-executor/backtest';
 
 const candles = parseCandles(readFileSync(new URL('./data/btcusdt-5m.csv', import.meta.url), 'utf8'));
-const strategy = {
+const strategy = defineStrategy({
   name: 'SMA crossover',
   params: { fast: 10, slow: 30 },
   onCandle(ctx) {
-    const f = (b) => ctx.sma(ctx.params.fast, b);
-    const s = (b) => ctx.sma(ctx.params.slow, b);
-    if (ctx.crossover(f, s)) ctx.buy({ slPct: 1, tpPct: 2 });
-    else if (ctx.crossunder(f, s)) ctx.sell({ slPct: 1, tpPct: 2 });
+    const { fast, slow } = ctx.params;
+    if (ctx.crossover((b) => ctx.sma(fast, b), (b) => ctx.sma(slow, b))) ctx.buy({ slPct: 1, tpPct: 2 });
+    else if (ctx.crossunder((b) => ctx.sma(fast, b), (b) => ctx.sma(slow, b))) ctx.sell({ slPct: 1, tpPct: 2 });
   },
-};
+});
 
 const report = await backtest({ candles, strategy, leverage: 2 });
 const s = report.stats;

@@ -10,9 +10,10 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { FastPaper, PaperTrader } from 'iftb-executor';
 import {
-  aggregate, backtest, candlePath, compileStrategy, gridOf, indicators as I, parseCandles, rankRows, runBacktest,
+  aggregate, backtest, candlePath, compileStrategy, defineStrategy, gridOf, indicators as I, parseCandles, rankRows, runBacktest,
   stats as S, strategySource, sweep, tradesToCsv,
 } from 'iftb-executor/backtest';
+import { EXAMPLES } from '../www/strategies.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const real = parseCandles(readFileSync(path.join(root, 'www/data/btcusdt-5m.csv'), 'utf8'));
@@ -215,6 +216,31 @@ describe('strategy runs', () => {
     assert.equal(d.trades.length, 1);
   });
 
+  test('what a strategy sees: prices, time, position; close is the action', async () => {
+    const candles = bars([[100, 102, 99, 101], [101, 103, 100, 102], [102, 104, 101, 103]]);
+    const seen = [];
+    const strategy = defineStrategy({
+      onCandle(ctx) {
+        seen.push([ctx.i, ctx.time, ctx.open, ctx.high, ctx.low, ctx.price, ctx.volume, ctx.position?.side ?? null, typeof ctx.close]);
+        if (ctx.i === 0) ctx.buy(1);
+      },
+    });
+    await backtest({ candles, strategy, ...noCosts });
+    assert.deepEqual(seen, [
+      [0, T0, 100, 102, 99, 101, 1, null, 'function'],
+      [1, T0 + 300_000, 101, 103, 100, 102, 1, 'long', 'function'],
+      [2, T0 + 600_000, 102, 104, 101, 103, 1, 'long', 'function'],
+    ]);
+  });
+
+  test('the page\'s example strategies all trade on the bundled candles', async () => {
+    for (const ex of EXAMPLES) {
+      const r = await backtest({ candles: real, strategy: ex.source });
+      assert.ok(r.trades.length >= 10, `${ex.id}: ${r.trades.length} trades`);
+      assert.equal(r.warningCount, 0, `${ex.id}: ${r.warnings.join('; ')}`);
+    }
+  });
+
   test('progress, timeframes, and runBacktest with an explicit FastPaper', () => {
     const seen = [];
     const r = runBacktest({ FastPaper, candles: real, strategy: 'function onCandle() {}', onProgress: (p) => seen.push(p), progressEvery: 4000 });
@@ -283,6 +309,13 @@ describe('sweep', () => {
     assert.equal(bad.rows.filter((r) => r.error?.code === 'STRATEGY_ERROR').length, 1);
     assert.equal(bad.rows.filter((r) => r.stats).length, 1);
   });
+});
+
+test('require("iftb-executor/backtest") gives the same module (CommonJS)', async () => {
+  const { createRequire } = await import('node:module');
+  const cjs = createRequire(import.meta.url)('iftb-executor/backtest');
+  assert.equal(typeof cjs.backtest, 'function');
+  assert.equal(cjs.backtest, backtest);
 });
 
 test('examples/backtest.mjs runs (the docs\' Node example)', () => {

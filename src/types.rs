@@ -345,10 +345,10 @@ export interface OrderExecutorMethods<O> {
    * events; live mode records the mark (the exchange fills) and returns `[]`.
    */
   updatePrice(symbol: string, price: DecimalInput): EngineEvent[];
-  /** Move (or set) the stop-loss of the position in `symbol`. */
-  updateStopLoss(symbol: string, price: DecimalInput): Promise<PositionState>;
-  /** Move (or set) the take-profit of the position in `symbol`. */
-  updateTakeProfit(symbol: string, price: DecimalInput): Promise<PositionState>;
+  /** Move (or set) the stop-loss of the position in `symbol`; `null` removes it. */
+  updateStopLoss(symbol: string, price: DecimalInput | null): Promise<PositionState>;
+  /** Move (or set) the take-profit of the position in `symbol`; `null` removes it. */
+  updateTakeProfit(symbol: string, price: DecimalInput | null): Promise<PositionState>;
   /** Cancel a pending order. */
   cancelOrder(id: string): Promise<O>;
   /** Close every position at the market and cancel pending orders; resolves to the closing orders. */
@@ -381,6 +381,13 @@ export interface PaperOrderExecutor extends OrderExecutorMethods<Order> {
   resetLossLimits(): void;
   /** The whole state as a JSON-compatible object (exact decimal strings, a `version`). */
   snapshot(): ExecutorSnapshot;
+  /**
+   * What `executeDecision(request)` would do now, without doing it: the request runs on a copy
+   * of the account (every check, the fill price, maker or taker fee, the resulting position);
+   * a limit that would rest is filled on the copy at its limit. Throws what
+   * `executeDecision` would reject with.
+   */
+  previewDecision(request: ExecutionRequest): DecisionPreview;
 }
 /** `new OrderExecutor({ paperMode: false, ... })`: the same decisions on the exchange. */
 export interface LiveOrderExecutor extends OrderExecutorMethods<LiveOrder> {

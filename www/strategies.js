@@ -3,7 +3,7 @@
 const SMA = `// Moving-average crossover: long when the fast average crosses above the slow one,
 // short when it crosses below; a stop-loss and a take-profit in percent of the fill price.
 // onCandle(ctx) runs at every candle's close; orders fill at the next candle's open.
-//   ctx.close / open / high / low / volume / time, ctx.position (null or { side, amount, entryPrice, ... })
+//   ctx.price (the close) / open / high / low / volume / time, ctx.position (null or { side, amount, entryPrice, ... })
 //   ctx.buy(amount?, { slPct, tpPct, sl, tp, trailPct, risk }) · ctx.sell(...) · ctx.close()
 //   ctx.sma(n, back) · ctx.ema · ctx.rsi · ctx.atr · ctx.highest · ctx.lowest · ctx.crossover(a, b)
 // The sweep varies the values in params.
@@ -39,8 +39,8 @@ const params = { lookback: 48, atrMult: 2, trailPct: 1.5, risk: 0.01 };
 function onCandle(ctx) {
   const { lookback, atrMult, trailPct, risk } = ctx.params;
   const top = ctx.highest(lookback, 1);
-  if (!ctx.position && ctx.close > top) {
-    ctx.buy({ sl: ctx.close - atrMult * ctx.atr(14), risk, trailPct });
+  if (!ctx.position && ctx.price > top) {
+    ctx.buy({ sl: ctx.price - atrMult * ctx.atr(14), risk, trailPct });
   }
 }
 `;

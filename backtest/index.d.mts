@@ -1,4 +1,4 @@
-// Types of iftb-executor/backtest (backtest/index.mjs).
+// Types of iftb-executor/backtest (backtest/index.mjs); backtest/index.d.cts for require().
 
 export interface Candle { t: number; o: number; h: number; l: number; c: number; v?: number; partial?: boolean }
 
@@ -16,7 +16,9 @@ export interface StrategyPosition { side: "long" | "short"; amount: number; entr
 /** What onCandle(ctx) sees: values as of the current candle's close. Orders run at the next open. */
 export interface StrategyContext<P = Record<string, number>> {
   i: number; time: number; candle: Candle; candles: readonly Candle[]; params: P; symbol: string; timeframe: number;
-  open: number; high: number; low: number; close: number; volume: number;
+  /** The current candle's close (`close()` is the action that closes the position). */
+  price: number;
+  open: number; high: number; low: number; volume: number;
   position: StrategyPosition | null; equity: number; balance: number;
   /** Scratch space kept between candles. */
   state: Record<string, unknown>;
@@ -99,8 +101,21 @@ export function backtest(options: BacktestOptions): Promise<Report>;
 export function runBacktest(options: BacktestOptions & { FastPaper: unknown }): Report;
 
 export type Grid = Record<string, readonly unknown[] | { from: number; to: number; step: number }>;
-export interface SweepRow { params: Record<string, unknown>; stats?: Stats; error?: { name: string; code: string; message: string } }
-export interface WorkerLike { post(message: unknown): void; listen(callback: (message: any) => void): void; terminate(): unknown }
+export interface SweepRow { params: Record<string, unknown>; stats?: Stats; error?: ErrorInfo }
+export interface ErrorInfo { name: string; code: string; message: string }
+type RunSettings = Omit<RunOptions, "candles" | "strategy" | "params">;
+/** What the page and sweep() send a worker. */
+export type WorkerRequest =
+  | { type: "init"; source: string; candles: readonly Candle[]; options?: RunSettings }
+  | { type: "run"; id: number; params: Record<string, unknown> }
+  | { type: "backtest"; id: number; source: string; candles: readonly Candle[]; options?: RunSettings & { params?: Record<string, unknown> } };
+/** What a worker answers. */
+export type WorkerReply =
+  | { type: "result"; id: number; stats?: Stats; error?: ErrorInfo }
+  | { type: "progress"; id: number; done: number; total: number }
+  | { type: "report"; id: number; report?: Report; error?: ErrorInfo }
+  | { type: "fatal"; error: ErrorInfo };
+export interface WorkerLike { post(message: WorkerRequest): void; listen(callback: (message: WorkerReply) => void): void; terminate(): unknown }
 export function sweep(options: RunOptions & {
   grid: Grid; workers?: number; rank?: keyof Stats; onProgress?: (p: { done: number; total: number }) => void;
   /** Make a worker (default: worker_threads running backtest/node-worker.mjs). */
@@ -108,7 +123,10 @@ export function sweep(options: RunOptions & {
 }): Promise<{ rows: SweepRow[]; workers: number; runs: number; elapsedMs: number }>;
 export function gridOf(grid: Grid): Record<string, unknown>[];
 export function rankRows(rows: readonly SweepRow[], key?: keyof Stats, desc?: boolean): SweepRow[];
-export function workerHandler(getFastPaper: () => unknown): (message: any, post: (reply: unknown) => void) => Promise<void>;
+export function workerHandler(getFastPaper: () => unknown): (message: WorkerRequest, post: (reply: WorkerReply) => void) => Promise<void>;
+
+/** A strategy object, unchanged: it types `ctx` and `params` for editors and TypeScript. */
+export function defineStrategy<P = Record<string, number>>(strategy: StrategyObject<P>): StrategyObject<P>;
 
 export function strategySource(strategy: Strategy): string;
 export function compileStrategy(source: Strategy): { onCandle: (ctx: StrategyContext) => void; init?: (ctx: StrategyContext) => void; params: Record<string, unknown>; name?: string };
