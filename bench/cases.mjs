@@ -179,6 +179,31 @@ const cases = {
     return { ...r, n, positions, mode };
   },
 
+  // Orders at P open positions: a bracket (a market order of 0.01 with a stop-loss and a
+  // take-profit, both far from the mark, alternately long and short: a new position with three
+  // triggers indexed: SL, TP, liquidation) then `close()` of the position it opened, so P stays
+  // P. Counted as two orders per cycle. The index drops closed positions' triggers lazily and
+  // compacts when it has doubled, so the compaction's cost is in the figure (amortized).
+  async 'orders-open'({ positions = 100, n = 1_000_000 }) {
+    const { FastPaper } = await ours();
+    const fp = new FastPaper({ ...CONFIG, hedging: true });
+    const s = openBook(fp, positions);
+    const r = measure({
+      ops: n,
+      runs: RUNS,
+      warmup: WARMUP,
+      fn() {
+        for (let i = 0; i < n; i += 2) {
+          const long = (i & 2) === 0;
+          if (Number.isNaN(fp.bracket(s, long ? 0 : 1, 0.01, long ? 44000 : 56000, long ? 56000 : 44000))) throw new Error('rejected');
+          fp.close(fp.lastPosition);
+        }
+      },
+    });
+    if (fp.openPositions !== positions) throw new Error('positions changed');
+    return { ...r, n, positions, tableBytes: fp.tableBytes };
+  },
+
   async 'prices-floor'({ positions = 100, n = 1_000_000 }) {
     const prices = walk(n);
     const fp = new FloorPaper({ ...CONFIG, hedging: true });
@@ -199,9 +224,10 @@ const cases = {
   // Each bar: mark open, then low and high (high first on a falling bar), then close; at the
   // close, while fewer than K positions are open, buy 1 BTC with a stop-loss at −2% and a
   // take-profit at +2% of the close. Hedging mode (every entry is its own position), 0.1%
-  // commission, no slippage, 1x.
+  // commission, no slippage, 1x. `path: 'high-first'` marks open, high, low, close on every bar
+  // instead (nautilus_trader's bar execution): used to check its trade counts against ours.
 
-  async 'replay-fast'({ bars = 1_000_000, k = 100 }) {
+  async 'replay-fast'({ bars = 1_000_000, k = 100, path = 'ours' }) {
     const { FastPaper } = await ours();
     const { bars: data, tiles } = tiledCandles(bars);
     let fp, out;
@@ -214,10 +240,10 @@ const cases = {
         fp = new FastPaper(REPLAY_CONFIG);
       },
       fn() {
-        out = replay(fp, data, k);
+        out = replay(fp, data, k, path);
       },
     });
-    return { ...r, bars, k, tiles, ...out, wallet: fp.books().wallet };
+    return { ...r, bars, k, path, tiles, ...out, wallet: fp.books().wallet };
   },
 
   async 'replay-floor'({ bars = 1_000_000, k = 100 }) {
@@ -263,6 +289,19 @@ const cases = {
       },
     });
     return { ...r, bars, k: 1, tiles, trades: trades.length, fills: 2 * trades.length, version };
+  },
+
+  // ----- strategy-tester sweep -----------------------------------------------------------------
+  // The hook for the strategy tester's parameter sweep (`iftb-executor/backtest`, being built
+  // on the page engineer's branch): until the package exports it, the row reports it missing.
+
+  async sweep() {
+    try {
+      await import('iftb-executor/backtest');
+    } catch (e) {
+      return { error: `unavailable: the strategy tester's sweep is not in this build (import 'iftb-executor/backtest': ${e.code ?? e.message})` };
+    }
+    return { error: 'unavailable: iftb-executor/backtest exists, but this benchmark has no sweep case for it yet' };
   },
 
   // ----- size, start-up, memory ---------------------------------------------------------------
@@ -396,14 +435,16 @@ const cases = {
 
 const REPLAY_CONFIG = { initialBalance: 1e9, makerFee: 0.001, takerFee: 0.001, slippage: 0, hedging: true };
 
-function replay(engine, bars, k) {
+function replay(engine, bars, k, path = 'ours') {
   const s = engine.symbolId('BTC/USDT');
+  const highFirst = path === 'high-first';
+  if (!highFirst && path !== 'ours') throw new Error(`unknown path ${path}`);
   let entries = 0;
   const n = bars.length / 4;
   for (let i = 0; i < n; i++) {
     const o = bars[4 * i], h = bars[4 * i + 1], l = bars[4 * i + 2], c = bars[4 * i + 3];
     engine.updatePrice(s, o);
-    if (c >= o) {
+    if (c >= o && !highFirst) {
       engine.updatePrice(s, l);
       engine.updatePrice(s, h);
     } else {
@@ -417,7 +458,8 @@ function replay(engine, bars, k) {
       if (!Number.isNaN(engine.bracket(s, 0, 1, sl, tp))) entries++;
     }
   }
-  return { entries, fills: engine.fillCount };
+  // Every exit closes one whole position: closed = fills − entries.
+  return { entries, fills: engine.fillCount, closed: engine.fillCount - entries, open: engine.openPositions };
 }
 
 /** A random walk of 0.1 ticks inside [49000, 51000], deterministic. */
