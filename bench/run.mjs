@@ -43,7 +43,7 @@ const NAUTILUS = 'nautilus_trader==1.221.0';
 // the first PY_BARS[K] candles, and ours is measured again on exactly those candles: their
 // ratios are taken on the same data.
 const BARS = QUICK ? 200_000 : 1_000_000;
-const PY_BARS = QUICK ? { 1: 10_000, 10: 5000, 100: 2000 } : { 1: 50_000, 10: 20_000, 100: 10_000 };
+const PY_BARS = QUICK ? { 1: 10_000, 10: 5000, 100: 2000 } : { 1: 100_000, 10: 50_000, 100: 20_000 };
 const KS = [1, 10, 100];
 const POSITIONS = [1, 100, 10_000, 100_000];
 

@@ -145,6 +145,8 @@ class KOpen(Strategy):
 
 def replay(csv, bars, k, runs):
     df = pd.read_csv(csv, nrows=bars)
+    if len(df) != bars:
+        raise SystemExit(f"{len(df)} candles in the file, {bars} asked for")
     df.index = pd.to_datetime(df.pop("timestamp_ms"), unit="ms")
     bar_type = BarType.from_str(f"{INSTRUMENT_ID}-5-MINUTE-LAST-EXTERNAL")
     e = engine(OmsType.HEDGING)
