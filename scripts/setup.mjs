@@ -31,21 +31,25 @@ export async function setup({ browser = false } = {}) {
     run('rustup', ['target', 'add', TARGET]);
   }
 
-  // wasm-pack (its own downloads of wasm-bindgen/wasm-opt are not used).
-  const wp = capture('wasm-pack', ['--version']);
-  if (wp) ok(wp.trim());
-  else {
-    doing('wasm-pack');
-    run('cargo', ['install', 'wasm-pack', '--locked']);
-  }
-
-  // wasm-bindgen CLI at exactly the version pinned in Cargo.toml.
+  // wasm-bindgen CLI (wasm-bindgen, wasm-bindgen-test-runner) at exactly the version pinned in
+  // Cargo.toml. `--locked` first (the tool's own lock file); crates.io may no longer serve a
+  // version that lock file pins (measured: wasm-bindgen-cli 0.2.130's lock pins webpki-roots
+  // 1.0.11, which was yanked), so then the same version is installed with fresh resolution.
   const want = wasmBindgenVersion();
   const have = (capture('wasm-bindgen', ['--version']) || '').trim();
-  if (have === `wasm-bindgen ${want}`) ok(have);
+  const runner = capture('wasm-bindgen-test-runner', ['--version']) !== null;
+  if (have === `wasm-bindgen ${want}` && runner) ok(have);
   else {
     doing(`wasm-bindgen-cli ${want}${have ? ` (found: ${have})` : ''}`);
-    run('cargo', ['install', 'wasm-bindgen-cli', '--version', want, '--locked', ...(have ? ['--force'] : [])]);
+    const args = ['install', 'wasm-bindgen-cli', '--version', `=${want}`, ...(have ? ['--force'] : [])];
+    try {
+      run('cargo', [...args, '--locked']);
+    } catch (err) {
+      console.log(`setup: \`cargo install --locked\` failed (${err.message}); the tool's lock file pins a crate`);
+      console.log(`setup: version crates.io no longer serves. Installing wasm-bindgen-cli ${want} again without --locked`);
+      console.log('setup: (same tool version; its dependencies resolved afresh within their semver ranges).');
+      run('cargo', args);
+    }
   }
 
   // Headless Chromium + chromedriver for browser tests.

@@ -39,8 +39,12 @@ function pkgTests(dir = path.join(root, 'pkg-tests')) {
 }
 
 main(async () => {
-  // WASM_BINDGEN_USE_BROWSER: run tests without `run_in_browser` in Chrome too (else the runner refuses).
-  const browserEnv = { CHROMEDRIVER: '/usr/bin/chromedriver', WASM_BINDGEN_USE_BROWSER: '1' };
+  // wasm-bindgen tests run through cargo with wasm-bindgen-test-runner as the wasm32 runner (no
+  // wasm-pack). WASM_BINDGEN_USE_BROWSER: run the tests (written without `run_in_browser`) in
+  // headless Chrome too, driven by Debian's chromedriver.
+  const wasmTest = ['test', '-p', 'iftb-executor', '--target', 'wasm32-unknown-unknown', '--test', 'web'];
+  const runnerEnv = { CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER: 'wasm-bindgen-test-runner' };
+  const browserEnv = { ...runnerEnv, CHROMEDRIVER: '/usr/bin/chromedriver', WASM_BINDGEN_USE_BROWSER: '1' };
   await step(`setup${quick ? '' : ' (with browser)'}`, () => setup({ browser: !quick }));
   await step('build wasm package', build);
   await step('cargo fmt', () => run('cargo', ['fmt', '--all', '--check']));
@@ -52,9 +56,9 @@ main(async () => {
     checkCoreIsolation('iftb-fast');
   });
   await step('cargo test -p iftb-core -p iftb-fast', () => run('cargo', ['test', '-p', 'iftb-core', '-p', 'iftb-fast']));
-  await step('wasm-bindgen-test in node', () => run('wasm-pack', ['test', '--node']));
+  await step('wasm-bindgen-test in node', () => run('cargo', wasmTest, { env: runnerEnv }));
   if (quick) console.log('\n(--quick: skipping headless Chrome wasm tests and page test)');
-  else await step('wasm-bindgen-test in headless Chrome', () => run('wasm-pack', ['test', '--headless', '--chrome'], { env: browserEnv }));
+  else await step('wasm-bindgen-test in headless Chrome', () => run('cargo', wasmTest, { env: browserEnv }));
   const files = pkgTests();
   if (!files.length) throw new Error('no pkg-tests/*.test.{mjs,cjs,js} found');
   await step('pkg-tests (node --test)', () =>
