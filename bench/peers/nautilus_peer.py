@@ -157,36 +157,20 @@ def replay(csv, bars, k, runs):
     strategy = KOpen(KOpenConfig(bar_type=str(bar_type), k=k, oms_type="HEDGING"))
     e.add_strategy(strategy)
 
-    rates, secs, out = [], [], None
-    for i in range(runs + 1):
-        if i:
-            e.reset()
-        settle()
-        t0 = time.perf_counter()
-        e.run()
-        dt = time.perf_counter() - t0
+    def counts(e):
         cache = e.cache
         positions = cache.positions(instrument_id=INSTRUMENT_ID)
-        closed = sum(1 for p in positions if p.is_closed)
-        fills = sum(len(o.trade_ids) for o in cache.orders(instrument_id=INSTRUMENT_ID))
-        wallet = e.portfolio.account(VENUE).balance_total(USDT).as_decimal()
-        res = {
+        return {
             "entries": strategy.entries,
             "positions": len(positions),
-            "closed": closed,
-            "fills": fills,
+            "closed": sum(1 for p in positions if p.is_closed),
+            "fills": sum(len(o.trade_ids) for o in cache.orders(instrument_id=INSTRUMENT_ID)),
             "orders": len(cache.orders()),
-            "wallet": str(wallet),
+            "wallet": str(wallet(e)),
         }
-        if out is not None and res != out:
-            raise SystemExit(f"runs disagree: {out} vs {res}")
-        out = res
-        if i == 0:
-            continue  # warm-up
-        secs.append(dt)
-        rates.append(bars / dt)
-    if not rates: return out
-    return {**summary(rates, secs), "bars": bars, "k": k, "loadSeconds": load_s, **out}
+
+    secs, out = timed_runs(e, runs, counts)
+    return {**summary([bars / t for t in secs], secs), "bars": bars, "k": k, "loadSeconds": load_s, **out}
 
 
 class Alternate(Strategy):
@@ -224,24 +208,14 @@ def orders(n, runs):
         e.add_data(ticks)
         s = Alternate(place=place)
         e.add_strategy(s)
-        secs, checks = [], None
-        for i in range(runs + 1):
-            if i:
-                e.reset()
-            settle()
-            t0 = time.perf_counter()
-            e.run()
-            dt = time.perf_counter() - t0
-            filled = sum(1 for o in e.cache.orders() if o.is_closed and len(o.trade_ids) == 1)
-            check = {"ticks": s.n, "orders": len(e.cache.orders()), "filled": filled,
-                     "feesPaid": str(Decimal(1_000_000_000) - e.portfolio.account(VENUE).balance_total(USDT).as_decimal())}
-            if checks is not None and check != checks:
-                raise SystemExit(f"runs disagree: {checks} vs {check}")
-            checks = check
-            if i:
-                secs.append(dt)
+        secs, out = timed_runs(e, runs, lambda e: {
+            "ticks": s.n,
+            "orders": len(e.cache.orders()),
+            "filled": sum(1 for o in e.cache.orders() if o.is_closed and len(o.trade_ids) == 1),
+            "feesPaid": str(Decimal(1_000_000_000) - wallet(e)),
+        })
         e.dispose()
-        return secs, checks
+        return secs, out
 
     data_secs, _ = timed(False)
     order_secs, check = timed(True)
@@ -256,6 +230,30 @@ def orders(n, runs):
         "ticksOnlySeconds": data_secs,
         **check,
     }
+
+
+def timed_runs(e, runs, counts):
+    """A warm-up run, then `runs` timed runs of `e.run()` (reset between); every run must end
+    with the same `counts(e)`. Returns the timed runs' seconds and the counts."""
+    secs, out = [], None
+    for i in range(runs + 1):
+        if i:
+            e.reset()
+        settle()
+        t0 = time.perf_counter()
+        e.run()
+        dt = time.perf_counter() - t0
+        res = counts(e)
+        if out is not None and res != out:
+            raise SystemExit(f"runs disagree: {out} vs {res}")
+        out = res
+        if i:
+            secs.append(dt)
+    return secs, out
+
+
+def wallet(e):
+    return e.portfolio.account(VENUE).balance_total(USDT).as_decimal()
 
 
 def settle():
