@@ -204,6 +204,47 @@ const cases = {
     return { ...r, n, positions, tableBytes: fp.tableBytes };
   },
 
+  // Flatness of the trigger index, measured so that the machine's load drifts out of the
+  // ratio: books with P = 1, 100, 10,000, 100,000 open positions (as in `prices-fast`) live in
+  // one process, and each round measures every book in turn (updatePrice along the walk, then
+  // bracket + close); the ratio of the costs at the largest P and at 1 is taken per round.
+  async flatness({ positions = [1, 100, 10_000, 100_000], n = 1_000_000, orders = 200_000 }) {
+    const { FastPaper } = await ours();
+    const prices = walk(n);
+    const books = positions.map((P) => {
+      const fp = new FastPaper({ ...CONFIG, hedging: true });
+      return { P, fp, s: openBook(fp, P), update: [], order: [] };
+    });
+    for (let round = 0; round < WARMUP + RUNS; round++) {
+      for (const { fp, s, update, order } of books) {
+        const t0 = performance.now();
+        for (let i = 0; i < n; i++) if (fp.updatePrice(s, prices[i])) throw new Error('a trigger fired');
+        const t1 = performance.now();
+        for (let i = 0; i < orders; i += 2) {
+          const long = (i & 2) === 0;
+          if (Number.isNaN(fp.bracket(s, long ? 0 : 1, 0.01, long ? 44000 : 56000, long ? 56000 : 44000))) throw new Error('rejected');
+          fp.close(fp.lastPosition);
+        }
+        const t2 = performance.now();
+        if (round >= WARMUP) {
+          update.push(((t1 - t0) * 1e6) / n);
+          order.push(((t2 - t1) * 1e6) / orders);
+        }
+      }
+    }
+    const first = books[0];
+    const last = books[books.length - 1];
+    const ratio = (k) => summarize(last[k].map((x, r) => x / first[k][r]));
+    for (const b of books) if (b.fp.openPositions !== b.P) throw new Error('positions changed');
+    return {
+      positions,
+      updateNs: books.map((b) => summarize(b.update)),
+      orderNs: books.map((b) => summarize(b.order)),
+      updateRatio: ratio('update'),
+      orderRatio: ratio('order'),
+    };
+  },
+
   async 'prices-floor'({ positions = 100, n = 1_000_000 }) {
     const prices = walk(n);
     const fp = new FloorPaper({ ...CONFIG, hedging: true });
