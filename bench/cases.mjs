@@ -160,22 +160,19 @@ const cases = {
   async 'prices-fast'({ positions = 100, n = 2_000_000, batch = 4096, mode = 'single' }) {
     const { FastPaper } = await ours();
     const prices = walk(n);
-    const fp = new FastPaper({ ...CONFIG, hedging: true });
-    const s = openBook(fp, positions);
-    let input = fp.input(batch);
-    const fn = mode === 'single'
-      ? () => {
+    let input;
+    const r = onBook(FastPaper, positions, n, mode === 'single'
+      ? (fp, s) => {
         for (let i = 0; i < n; i++) if (fp.updatePrice(s, prices[i])) throw new Error('a trigger fired');
       }
-      : () => {
+      : (fp, s) => {
+        input ??= fp.input(batch);
         for (let done = 0; done < n; done += batch) {
           if (input.length === 0) input = fp.input(batch);
           input.set(prices.subarray(done, done + batch));
           if (fp.updatePrices(s, batch)) throw new Error('a trigger fired');
         }
-      };
-    const r = measure({ ops: n, runs: RUNS, warmup: WARMUP, fn });
-    if (fp.openPositions !== positions) throw new Error('positions changed');
+      });
     return { ...r, n, positions, mode };
   },
 
@@ -186,22 +183,12 @@ const cases = {
   // compacts when it has doubled, so the compaction's cost is in the figure (amortized).
   async 'orders-open'({ positions = 100, n = 1_000_000 }) {
     const { FastPaper } = await ours();
-    const fp = new FastPaper({ ...CONFIG, hedging: true });
-    const s = openBook(fp, positions);
-    const r = measure({
-      ops: n,
-      runs: RUNS,
-      warmup: WARMUP,
-      fn() {
-        for (let i = 0; i < n; i += 2) {
-          const long = (i & 2) === 0;
-          if (Number.isNaN(fp.bracket(s, long ? 0 : 1, 0.01, long ? 44000 : 56000, long ? 56000 : 44000))) throw new Error('rejected');
-          fp.close(fp.lastPosition);
-        }
-      },
+    let tableBytes;
+    const r = onBook(FastPaper, positions, n, (fp, s) => {
+      bracketAndClose(fp, s, n);
+      tableBytes = fp.tableBytes;
     });
-    if (fp.openPositions !== positions) throw new Error('positions changed');
-    return { ...r, n, positions, tableBytes: fp.tableBytes };
+    return { ...r, n, positions, tableBytes };
   },
 
   // Flatness of the trigger index, measured so that the machine's load drifts out of the
@@ -220,11 +207,7 @@ const cases = {
         const t0 = performance.now();
         for (let i = 0; i < n; i++) if (fp.updatePrice(s, prices[i])) throw new Error('a trigger fired');
         const t1 = performance.now();
-        for (let i = 0; i < orders; i += 2) {
-          const long = (i & 2) === 0;
-          if (Number.isNaN(fp.bracket(s, long ? 0 : 1, 0.01, long ? 44000 : 56000, long ? 56000 : 44000))) throw new Error('rejected');
-          fp.close(fp.lastPosition);
-        }
+        bracketAndClose(fp, s, orders);
         const t2 = performance.now();
         if (round >= WARMUP) {
           update.push(((t1 - t0) * 1e6) / n);
@@ -247,17 +230,9 @@ const cases = {
 
   async 'prices-floor'({ positions = 100, n = 1_000_000 }) {
     const prices = walk(n);
-    const fp = new FloorPaper({ ...CONFIG, hedging: true });
-    const s = openBook(fp, positions);
-    const r = measure({
-      ops: n,
-      runs: RUNS,
-      warmup: WARMUP,
-      fn() {
-        for (let i = 0; i < n; i++) if (fp.updatePrice(s, prices[i])) throw new Error('a trigger fired');
-      },
+    const r = onBook(FloorPaper, positions, n, (fp, s) => {
+      for (let i = 0; i < n; i++) if (fp.updatePrice(s, prices[i])) throw new Error('a trigger fired');
     });
-    if (fp.openPositions !== positions) throw new Error('positions changed');
     return { ...r, n, positions };
   },
 
@@ -501,6 +476,25 @@ function replay(engine, bars, k, path = 'ours') {
   }
   // Every exit closes one whole position: closed = fills − entries.
   return { entries, fills: engine.fillCount, closed: engine.fillCount - entries, open: engine.openPositions };
+}
+
+/** A hedging engine with P open positions (`openBook`), then `fn(engine, symbol)` measured as
+ * `n` operations; the positions must still be P afterwards. */
+function onBook(Engine, positions, n, fn) {
+  const fp = new Engine({ ...CONFIG, hedging: true });
+  const s = openBook(fp, positions);
+  const r = measure({ ops: n, runs: RUNS, warmup: WARMUP, fn: () => fn(fp, s) });
+  if (fp.openPositions !== positions) throw new Error('positions changed');
+  return r;
+}
+
+/** `n` orders: n/2 brackets (alternately long and short, SL/TP far away), each closed at once. */
+function bracketAndClose(fp, s, n) {
+  for (let i = 0; i < n; i += 2) {
+    const long = (i & 2) === 0;
+    if (Number.isNaN(fp.bracket(s, long ? 0 : 1, 0.01, long ? 44000 : 56000, long ? 56000 : 44000))) throw new Error('rejected');
+    fp.close(fp.lastPosition);
+  }
 }
 
 /** A random walk of 0.1 ticks inside [49000, 51000], deterministic. */
