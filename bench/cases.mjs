@@ -22,6 +22,11 @@ async function ours() {
   return import('iftb-executor');
 }
 
+/** `ops` operations per run, the runs and warm-ups asked for. */
+const timing = (ops) => ({ ops, runs: RUNS, warmup: WARMUP });
+/** `measure` of `{ fn, setup }` with `timing(ops)`. */
+const timed = (ops, how) => measure({ ...timing(ops), ...how });
+
 const MARK = 50000;
 const CONFIG = { initialBalance: 1e9 };
 
@@ -39,9 +44,7 @@ const cases = {
       { symbol: 'BTC/USDT', side: 'sell', type: 'market', amount: 0.01 },
     ];
     const r = await measureAsync({
-      ops: n,
-      runs: RUNS,
-      warmup: WARMUP,
+      ...timing(n),
       setup() {
         t?.free();
         t = new PaperTrader(CONFIG);
@@ -59,84 +62,44 @@ const cases = {
 
   async 'orders-fast'({ n = 2_000_000 }) {
     const { FastPaper } = await ours();
-    let fp, s;
-    const r = measure({
-      ops: n,
-      runs: RUNS,
-      warmup: WARMUP,
-      setup() {
-        fp?.free();
-        fp = new FastPaper(CONFIG);
-        s = fp.symbolId('BTC/USDT');
-        fp.updatePrice(s, MARK);
-      },
-      fn() {
-        for (let i = 0; i < n; i++) {
-          if (Number.isNaN(fp.market(s, i & 1, 0.01))) throw new Error('rejected');
-        }
-      },
+    return ordersCase(FastPaper, n, (fp, s) => {
+      for (let i = 0; i < n; i++) {
+        if (Number.isNaN(fp.market(s, i & 1, 0.01))) throw new Error('rejected');
+      }
     });
-    return { ...r, n, check: fp.books().feesPaid };
   },
 
   async 'orders-batch'({ n = 8_000_000, batch = 4096 }) {
     const { FastPaper } = await ours();
-    let fp, s;
-    const r = measure({
-      ops: n,
-      runs: RUNS,
-      warmup: WARMUP,
-      setup() {
-        fp?.free();
-        fp = new FastPaper(CONFIG);
-        s = fp.symbolId('BTC/USDT');
-        fp.updatePrice(s, MARK);
-      },
-      fn() {
-        let input = fp.input(3 * batch);
-        fp.output(batch);
-        for (let done = 0; done < n; done += batch) {
-          if (input.length === 0) input = fp.input(3 * batch); // memory grew: view detached
-          for (let i = 0; i < batch; i++) {
-            input[3 * i] = s;
-            input[3 * i + 1] = (done + i) & 1;
-            input[3 * i + 2] = 0.01;
-          }
-          if (fp.marketBatch(batch) !== batch) throw new Error('rejected');
+    const r = ordersCase(FastPaper, n, (fp, s) => {
+      let input = fp.input(3 * batch);
+      fp.output(batch);
+      for (let done = 0; done < n; done += batch) {
+        if (input.length === 0) input = fp.input(3 * batch); // memory grew: view detached
+        for (let i = 0; i < batch; i++) {
+          input[3 * i] = s;
+          input[3 * i + 1] = (done + i) & 1;
+          input[3 * i + 2] = 0.01;
         }
-      },
+        if (fp.marketBatch(batch) !== batch) throw new Error('rejected');
+      }
     });
-    return { ...r, n, batch, check: fp.books().feesPaid };
+    return { ...r, batch };
   },
 
   async 'orders-floor'({ n = 200_000 }) {
-    let fp, s;
-    const r = measure({
-      ops: n,
-      runs: RUNS,
-      warmup: WARMUP,
-      setup() {
-        fp = new FloorPaper(CONFIG);
-        s = fp.symbolId('BTC/USDT');
-        fp.updatePrice(s, MARK);
-      },
-      fn() {
-        for (let i = 0; i < n; i++) {
-          if (Number.isNaN(fp.market(s, i & 1, 0.01))) throw new Error('rejected');
-        }
-      },
+    return ordersCase(FloorPaper, n, (fp, s) => {
+      for (let i = 0; i < n; i++) {
+        if (Number.isNaN(fp.market(s, i & 1, 0.01))) throw new Error('rejected');
+      }
     });
-    return { ...r, n, check: fp.books().feesPaid };
   },
 
   async 'orders-nob'({ n = 1_000_000, levels = 1000 }) {
     const { OrderBook } = peers('nodejs-order-book');
     const version = peers('nodejs-order-book/package.json').version;
     let ob;
-    const r = measure({
-      ops: n,
-      runs: RUNS,
-      warmup: WARMUP,
+    const r = timed(n, {
       setup() {
         ob = new OrderBook();
         for (let i = 0; i < levels; i++) {
@@ -245,38 +208,11 @@ const cases = {
 
   async 'replay-fast'({ bars = 1_000_000, k = 100, path = 'ours' }) {
     const { FastPaper } = await ours();
-    const { bars: data, tiles } = tiledCandles(bars);
-    let fp, out;
-    const r = measure({
-      ops: bars,
-      runs: RUNS,
-      warmup: WARMUP,
-      setup() {
-        fp?.free();
-        fp = new FastPaper(REPLAY_CONFIG);
-      },
-      fn() {
-        out = replay(fp, data, k, path);
-      },
-    });
-    return { ...r, bars, k, path, tiles, ...out, wallet: fp.books().wallet };
+    return replayCase(FastPaper, bars, k, path);
   },
 
   async 'replay-floor'({ bars = 1_000_000, k = 100 }) {
-    const { bars: data, tiles } = tiledCandles(bars);
-    let fp, out;
-    const r = measure({
-      ops: bars,
-      runs: RUNS,
-      warmup: WARMUP,
-      setup() {
-        fp = new FloorPaper(REPLAY_CONFIG);
-      },
-      fn() {
-        out = replay(fp, data, k);
-      },
-    });
-    return { ...r, bars, k, tiles, ...out, wallet: fp.books().wallet };
+    return replayCase(FloorPaper, bars, k, 'ours');
   },
 
   async 'replay-grademark'({ bars = 200_000 }) {
@@ -296,10 +232,7 @@ const cases = {
       profitTarget: (a) => a.entryPrice * 0.02,
     };
     let trades;
-    const r = measure({
-      ops: bars,
-      runs: RUNS,
-      warmup: WARMUP,
+    const r = timed(bars, {
       fn() {
         trades = backtest(strategy, series);
       },
@@ -451,6 +384,16 @@ const cases = {
 
 const REPLAY_CONFIG = { initialBalance: 1e9, makerFee: 0.001, takerFee: 0.001, slippage: 0, hedging: true };
 
+/** The replay measured on a fresh engine per run; counts and the wallet of the last run. */
+function replayCase(Engine, bars, k, path) {
+  const { bars: data, tiles } = tiledCandles(bars);
+  let out;
+  const { r, fp } = onFresh(Engine, REPLAY_CONFIG, bars, (e) => {
+    out = replay(e, data, k, path);
+  });
+  return { ...r, bars, k, path, tiles, ...out, wallet: fp.books().wallet };
+}
+
 function replay(engine, bars, k, path = 'ours') {
   const s = engine.symbolId('BTC/USDT');
   const highFirst = path === 'high-first';
@@ -478,12 +421,40 @@ function replay(engine, bars, k, path = 'ours') {
   return { entries, fills: engine.fillCount, closed: engine.fillCount - entries, open: engine.openPositions };
 }
 
+/** `fn(engine, prepared)` measured as `n` operations on a fresh `new Engine(config)` per run
+ * (`prepare(engine)`, untimed, gives `prepared`); returns the figures and the last engine. */
+function onFresh(Engine, config, n, fn, prepare = () => undefined) {
+  let fp, ctx;
+  const r = timed(n, {
+    setup() {
+      fp?.free?.();
+      fp = new Engine(config);
+      ctx = prepare(fp);
+    },
+    fn: () => fn(fp, ctx),
+  });
+  return { r, fp };
+}
+
+/** The order cases' engine: BTC/USDT marked at MARK; its symbol id. */
+function marked(fp) {
+  const s = fp.symbolId('BTC/USDT');
+  fp.updatePrice(s, MARK);
+  return s;
+}
+
+/** Market orders on a fresh engine per run; the fees paid of the last run as a check. */
+function ordersCase(Engine, n, fn) {
+  const { r, fp } = onFresh(Engine, CONFIG, n, fn, marked);
+  return { ...r, n, check: fp.books().feesPaid };
+}
+
 /** A hedging engine with P open positions (`openBook`), then `fn(engine, symbol)` measured as
  * `n` operations; the positions must still be P afterwards. */
 function onBook(Engine, positions, n, fn) {
   const fp = new Engine({ ...CONFIG, hedging: true });
   const s = openBook(fp, positions);
-  const r = measure({ ops: n, runs: RUNS, warmup: WARMUP, fn: () => fn(fp, s) });
+  const r = timed(n, { fn: () => fn(fp, s) });
   if (fp.openPositions !== positions) throw new Error('positions changed');
   return r;
 }
