@@ -258,7 +258,8 @@ const cases = {
   async size() {
     const out = {};
     for (const dir of ['pkg/web', 'pkg/node', 'pkg/server']) {
-      const wasm = readFileSync(path.join(root, dir, 'iftb_executor_bg.wasm'));
+      // pkg/node has no .wasm of its own: it loads pkg/web's (one copy in the package).
+      const wasm = readFileSync(path.join(root, dir === 'pkg/node' ? 'pkg/web' : dir, 'iftb_executor_bg.wasm'));
       const js = readFileSync(path.join(root, dir, 'iftb_executor.js'));
       out[dir] = {
         wasmRaw: wasm.length,
@@ -274,7 +275,7 @@ const cases = {
   async startup() {
     const t0 = performance.now();
     const req = createRequire(import.meta.url);
-    const bytes = readFileSync(path.join(root, 'pkg/node/iftb_executor_bg.wasm'));
+    const bytes = readFileSync(path.join(root, 'pkg/web/iftb_executor_bg.wasm')); // what pkg/node loads
     const t1 = performance.now();
     const mod = new WebAssembly.Module(bytes);
     const t2 = performance.now();

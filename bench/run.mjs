@@ -66,7 +66,7 @@ function version(cmd, args) {
 // ----- set-up ------------------------------------------------------------------------------
 
 function ensureBuild() {
-  if (flag('--build') || !existsSync(path.join(root, 'pkg/node/iftb_executor_bg.wasm'))) {
+  if (flag('--build') || !existsSync(path.join(root, 'pkg/web/iftb_executor_bg.wasm'))) {
     log('building the package (node scripts/build.mjs)...');
     execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
   }

@@ -90,8 +90,7 @@ impl FastPaper {
     /// position (closed by its stop-loss, take-profit, liquidation or `close(id)`).
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "PaperTraderOptions & { hedging?: boolean }")]
-        options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "FastPaperOptions")] options: JsValue,
     ) -> JsResult<FastPaper> {
         let config = paper_config(&options)?;
         let hedging = convert::get(&options, "hedging").as_bool().unwrap_or(false);
@@ -140,7 +139,12 @@ impl FastPaper {
     }
 
     /// Market order at the mark: the fill price, or `NaN` when rejected (insufficient balance).
-    pub fn market(&mut self, symbol: u32, side: u32, amount: f64) -> JsResult<f64> {
+    pub fn market(
+        &mut self,
+        symbol: u32,
+        #[wasm_bindgen(unchecked_param_type = "FastSide")] side: u32,
+        amount: f64,
+    ) -> JsResult<f64> {
         let a = self::amount(amount)?;
         Ok(self
             .e
@@ -150,7 +154,13 @@ impl FastPaper {
 
     /// Limit order: the fill price if it crossed, else `NaN` (resting: `lastOrder` is its id;
     /// rejected: `lastOrder` is -1).
-    pub fn limit(&mut self, symbol: u32, side: u32, amount: f64, price: f64) -> JsResult<f64> {
+    pub fn limit(
+        &mut self,
+        symbol: u32,
+        #[wasm_bindgen(unchecked_param_type = "FastSide")] side: u32,
+        amount: f64,
+        price: f64,
+    ) -> JsResult<f64> {
         let a = self::amount(amount)?;
         Ok(self
             .e
@@ -189,10 +199,10 @@ impl FastPaper {
     pub fn bracket(
         &mut self,
         symbol: u32,
-        side: u32,
+        #[wasm_bindgen(unchecked_param_type = "FastSide")] side: u32,
         amount: f64,
-        stop_loss: f64,
-        take_profit: f64,
+        #[wasm_bindgen(js_name = stopLoss)] stop_loss: f64,
+        #[wasm_bindgen(js_name = takeProfit)] take_profit: f64,
     ) -> JsResult<f64> {
         let a = self::amount(amount)?;
         let Some(px) = self.e.market(symbol, self::side(side)?, a)? else {
@@ -419,21 +429,6 @@ impl FastPaper {
         Ok(filled)
     }
 }
-
-#[wasm_bindgen(typescript_custom_section)]
-const TS: &str = r#"
-export interface FastBooks {
-  wallet: number; feesPaid: number; realizedPnl: number; reserved: number; marginUsed: number;
-  free: number; unrealizedPnl: number; equity: number;
-  exact: { wallet: string; feesPaid: string; realizedPnl: string; reserved: string; marginUsed: string;
-    free: string; unrealizedPnl: string; equity: string };
-}
-export interface FastPosition {
-  id: number; symbol: number; side: "long" | "short"; entryPrice: number; amount: number; margin: number;
-  leverage: number; realizedPnl: number; stopLoss: number | null; takeProfit: number | null;
-  exact: { entryPrice: string; amount: string; margin: string; realizedPnl: string };
-}
-"#;
 
 fn too_small(what: &str, need: usize) -> Error {
     ValidationError::InvalidArgument(format!(

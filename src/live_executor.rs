@@ -307,7 +307,7 @@ impl LiveExecutor {
     }
 
     /// Market order `{ symbol, side, amount, reduceOnly?, clientOrderId?, leverage? }`.
-    #[wasm_bindgen(js_name = placeMarketOrder, unchecked_return_type = "Promise<Order>")]
+    #[wasm_bindgen(js_name = placeMarketOrder, unchecked_return_type = "Promise<LiveOrder>")]
     pub fn place_market_order(
         &self,
         #[wasm_bindgen(unchecked_param_type = "LiveOrderInput")] order: JsValue,
@@ -316,34 +316,34 @@ impl LiveExecutor {
     }
 
     /// Limit order `{ symbol, side, amount, price, reduceOnly?, clientOrderId?, leverage? }` (GTC).
-    #[wasm_bindgen(js_name = placeLimitOrder, unchecked_return_type = "Promise<Order>")]
+    #[wasm_bindgen(js_name = placeLimitOrder, unchecked_return_type = "Promise<LiveOrder>")]
     pub fn place_limit_order(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "LiveOrderInput")] order: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "LiveLimitOrderInput")] order: JsValue,
     ) -> js_sys::Promise {
         self.place(&order, OrderType::Limit)
     }
 
     /// Reduce-only stop-market `{ symbol, side, amount, stopPrice }` (futures: Algo order).
-    #[wasm_bindgen(js_name = setStopLoss, unchecked_return_type = "Promise<Order>")]
+    #[wasm_bindgen(js_name = setStopLoss, unchecked_return_type = "Promise<LiveOrder>")]
     pub fn set_stop_loss(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "LiveOrderInput")] order: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "LiveStopOrderInput")] order: JsValue,
     ) -> js_sys::Promise {
         self.place(&order, OrderType::StopLoss)
     }
 
     /// Reduce-only take-profit-market `{ symbol, side, amount, stopPrice }`.
-    #[wasm_bindgen(js_name = setTakeProfit, unchecked_return_type = "Promise<Order>")]
+    #[wasm_bindgen(js_name = setTakeProfit, unchecked_return_type = "Promise<LiveOrder>")]
     pub fn set_take_profit(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "LiveOrderInput")] order: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "LiveStopOrderInput")] order: JsValue,
     ) -> js_sys::Promise {
         self.place(&order, OrderType::TakeProfit)
     }
 
     /// Cancel an order placed by this executor (by its client order id, `order.id`).
-    #[wasm_bindgen(js_name = cancelOrder, unchecked_return_type = "Promise<Order>")]
+    #[wasm_bindgen(js_name = cancelOrder, unchecked_return_type = "Promise<LiveOrder>")]
     pub fn cancel_order(&self, id: &str) -> js_sys::Promise {
         let c = self.client.clone();
         let id = id.to_owned();
@@ -351,7 +351,7 @@ impl LiveExecutor {
     }
 
     /// Ask the exchange for an order's current state (by client order id).
-    #[wasm_bindgen(js_name = fetchOrder, unchecked_return_type = "Promise<Order>")]
+    #[wasm_bindgen(js_name = fetchOrder, unchecked_return_type = "Promise<LiveOrder>")]
     pub fn fetch_order(&self, id: &str) -> js_sys::Promise {
         let c = self.client.clone();
         let id = id.to_owned();
@@ -388,7 +388,7 @@ impl LiveExecutor {
     }
 
     /// Close the position in `symbol` at the market (reduce-only) and cancel its SL/TP.
-    #[wasm_bindgen(js_name = closePosition, unchecked_return_type = "Promise<Order>")]
+    #[wasm_bindgen(js_name = closePosition, unchecked_return_type = "Promise<LiveOrder>")]
     pub fn close_position(&self, symbol: &str) -> js_sys::Promise {
         let sym = match Symbol::parse(symbol) {
             Ok(s) => s,
@@ -400,13 +400,21 @@ impl LiveExecutor {
 
     /// Attach or move the position's stop-loss (`closePosition` order); `null` removes it.
     #[wasm_bindgen(js_name = updateStopLoss, unchecked_return_type = "Promise<PositionState>")]
-    pub fn update_stop_loss(&self, symbol: &str, price: JsValue) -> js_sys::Promise {
+    pub fn update_stop_loss(
+        &self,
+        symbol: &str,
+        #[wasm_bindgen(unchecked_param_type = "DecimalInput | null")] price: JsValue,
+    ) -> js_sys::Promise {
         self.protect(symbol, &price, OrderType::StopLoss)
     }
 
     /// Attach or move the position's take-profit; `null` removes it.
     #[wasm_bindgen(js_name = updateTakeProfit, unchecked_return_type = "Promise<PositionState>")]
-    pub fn update_take_profit(&self, symbol: &str, price: JsValue) -> js_sys::Promise {
+    pub fn update_take_profit(
+        &self,
+        symbol: &str,
+        #[wasm_bindgen(unchecked_param_type = "DecimalInput | null")] price: JsValue,
+    ) -> js_sys::Promise {
         self.protect(symbol, &price, OrderType::TakeProfit)
     }
 
@@ -478,7 +486,12 @@ impl LiveExecutor {
     /// Round a quantity down to the symbol's step (after `loadMarkets()`); with `held`,
     /// never above what is held, so a sell never asks for more than the balance.
     #[wasm_bindgen(js_name = roundAmount)]
-    pub fn round_amount(&self, symbol: &str, amount: JsValue, held: JsValue) -> JsResult<f64> {
+    pub fn round_amount(
+        &self,
+        symbol: &str,
+        #[wasm_bindgen(unchecked_param_type = "DecimalInput")] amount: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "DecimalInput | null")] held: JsValue,
+    ) -> JsResult<f64> {
         let (_, rules) = self.rules_of(symbol)?;
         let amount = convert::decimal("amount", &amount)?;
         let out = match convert::opt_decimal("held", &held)? {
@@ -490,7 +503,11 @@ impl LiveExecutor {
 
     /// Round a price to the symbol's tick (after `loadMarkets()`).
     #[wasm_bindgen(js_name = roundPrice)]
-    pub fn round_price(&self, symbol: &str, price: JsValue) -> JsResult<f64> {
+    pub fn round_price(
+        &self,
+        symbol: &str,
+        #[wasm_bindgen(unchecked_param_type = "DecimalInput")] price: JsValue,
+    ) -> JsResult<f64> {
         let (_, rules) = self.rules_of(symbol)?;
         Ok(convert::number(
             rules.round_price(convert::decimal("price", &price)?),
@@ -505,7 +522,7 @@ impl LiveExecutor {
     }
 
     /// Orders placed by this executor, oldest first (as last seen).
-    #[wasm_bindgen(js_name = getOrders, unchecked_return_type = "Order[]")]
+    #[wasm_bindgen(js_name = getOrders, unchecked_return_type = "LiveOrder[]")]
     pub fn get_orders(&self) -> JsResult<JsValue> {
         convert::to_js(&self.client.orders())
     }
@@ -524,7 +541,7 @@ impl LiveExecutor {
     }
 
     /// `"binance-usdm"` or `"binance-spot"`.
-    #[wasm_bindgen(getter)]
+    #[wasm_bindgen(getter, unchecked_return_type = "LiveExchange")]
     pub fn exchange(&self) -> String {
         self.client.config().market.as_str().into()
     }

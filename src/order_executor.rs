@@ -264,7 +264,7 @@ fn trading_decision(v: &JsValue) -> JsResult<TradingDecision> {
 /// ```js
 /// const req = convertDecisionToRequest(decision, { amount: 0.1, orderType: "market" });
 /// ```
-#[wasm_bindgen(js_name = convertDecisionToRequest, unchecked_return_type = "ExecutionRequest")]
+#[wasm_bindgen(js_name = convertDecisionToRequest, unchecked_return_type = "ConvertedRequest")]
 pub fn convert_decision_to_request(
     #[wasm_bindgen(unchecked_param_type = "TradingDecision")] decision: JsValue,
     #[wasm_bindgen(
@@ -288,7 +288,9 @@ pub fn convert_decision_to_request(
 /// const order = await ex.executeDecision({ action: "long", symbol: "BTC/USDT", amount: 0.01, entryPrice: 50000,
 ///   stopLoss: 48000, takeProfit: 55000, leverage: 2, orderType: "market" });
 /// ```
-#[wasm_bindgen]
+///
+/// Its TypeScript declaration is in `types.rs`: the method types depend on the mode.
+#[wasm_bindgen(skip_typescript)]
 pub struct OrderExecutor {
     mode: Mode,
     logger: Rc<Logger>,

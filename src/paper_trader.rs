@@ -430,7 +430,7 @@ impl PaperTrader {
     /// (`{ "BTC/USDT": [{notionalFloor, notionalCap, maxLeverage, maintMarginRatio, cum}], default: [...] }`).
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "PaperTraderOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "PaperTraderOptions")] options: JsValue,
     ) -> JsResult<PaperTrader> {
         let config = paper_config(&options)?;
         Ok(Self(PaperEngine::new(config, js_clock())?))
@@ -449,7 +449,7 @@ impl PaperTrader {
     pub fn place_order(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "OrderInput")] order: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number | string | undefined")]
+        #[wasm_bindgen(js_name = currentPrice, unchecked_optional_param_type = "DecimalInput")]
         current_price: JsValue,
     ) -> js_sys::Promise {
         promise(self.place(&order, &current_price))
@@ -460,7 +460,7 @@ impl PaperTrader {
     pub fn place_order_sync(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "OrderInput")] order: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number | string | undefined")]
+        #[wasm_bindgen(js_name = currentPrice, unchecked_optional_param_type = "DecimalInput")]
         current_price: JsValue,
     ) -> JsResult<JsValue> {
         self.place(&order, &current_price)
@@ -482,7 +482,7 @@ impl PaperTrader {
     pub fn update_price(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string")] symbol: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number | string")] price: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DecimalInput")] price: JsValue,
     ) -> JsResult<JsValue> {
         let symbol = symbol_arg(&symbol)?;
         let price = convert::decimal("price", &price)?;
@@ -494,7 +494,7 @@ impl PaperTrader {
     pub fn close_position(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string")] symbol: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number | string | undefined")]
+        #[wasm_bindgen(js_name = currentPrice, unchecked_optional_param_type = "DecimalInput")]
         current_price: JsValue,
     ) -> js_sys::Promise {
         let r = (|| {
@@ -521,7 +521,7 @@ impl PaperTrader {
     pub fn set_stop_loss(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string")] symbol: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number | string | null")] price: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DecimalInput | null")] price: JsValue,
     ) -> JsResult<JsValue> {
         self.protect(&symbol, OrderType::StopLoss, &price)
     }
@@ -531,7 +531,7 @@ impl PaperTrader {
     pub fn set_take_profit(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string")] symbol: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number | string | null")] price: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DecimalInput | null")] price: JsValue,
     ) -> JsResult<JsValue> {
         self.protect(&symbol, OrderType::TakeProfit, &price)
     }
@@ -615,7 +615,10 @@ impl PaperTrader {
 
     /// Events with `seq > sinceSeq` (all when omitted).
     #[wasm_bindgen(js_name = getEvents, unchecked_return_type = "EngineEvent[]")]
-    pub fn get_events(&self, since_seq: Option<f64>) -> JsResult<JsValue> {
+    pub fn get_events(
+        &self,
+        #[wasm_bindgen(js_name = sinceSeq)] since_seq: Option<f64>,
+    ) -> JsResult<JsValue> {
         convert::to_js(self.0.events_since(convert::since_seq(since_seq)))
     }
 
