@@ -1,27 +1,22 @@
-// The replay data: ../shared/data/btcusdt-5m.csv (10,999 five-minute BTCUSDT candles) tiled to
-// any length: the source forward, then time-reversed (each candle's open and close swapped),
-// then forward again, and so on. Every repeat starts exactly where the previous one ended (no
-// jump at the seams) and prices stay in the source's range (no drift from repeating a trend).
-// Deterministic: every engine replays exactly the same numbers.
-import { readFileSync, existsSync } from 'node:fs';
+// The replay data: www/data/btcusdt-5m.csv (10,999 five-minute BTCUSDT candles, the page's
+// bundled copy; see www/data/README.md) tiled to any length: the source forward, then
+// time-reversed (each candle's open and close swapped), then forward again, and so on. Every
+// repeat starts exactly where the previous one ended (no jump at the seams) and prices stay in
+// the source's range (no drift from repeating a trend). Deterministic: every engine replays
+// exactly the same numbers.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const CSV_CANDIDATES = [
-  path.resolve(here, '../../shared/data/btcusdt-5m.csv'),
-  '/work/shared/data/btcusdt-5m.csv',
-];
-
-export function csvPath() {
-  const p = CSV_CANDIDATES.find((c) => existsSync(c));
-  if (!p) throw new Error(`btcusdt-5m.csv not found (looked in ${CSV_CANDIDATES.join(', ')})`);
-  return p;
-}
+/** The source file, in the repository. */
+export const CSV = path.resolve(here, '../www/data/btcusdt-5m.csv');
+/** How results.json names the data. */
+export const DATA_SOURCE = 'www/data/btcusdt-5m.csv';
 
 /** Source candles as [open, high, low, close] rows. */
 export function sourceCandles() {
-  const lines = readFileSync(csvPath(), 'utf8').trim().split('\n').slice(1);
+  const lines = readFileSync(CSV, 'utf8').trim().split('\n').slice(1);
   return lines.map((l) => {
     const [, o, h, lo, c] = l.split(',').map(Number);
     return [o, h, lo, c];
