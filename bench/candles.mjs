@@ -1,16 +1,23 @@
 // The replay data: www/data/btcusdt-5m.csv (10,999 five-minute BTCUSDT candles, the page's
-// bundled replay) tiled to any length: the source forward, then time-reversed (each candle's
-// open and close swapped), then forward again, and so on. Every repeat starts exactly where the
-// previous one ended (no jump at the seams) and prices stay in the source's range (no drift from
-// repeating a trend). Deterministic: every engine replays exactly the same numbers.
+// bundled copy; see www/data/README.md) tiled to any length: the source forward, then
+// time-reversed (each candle's open and close swapped), then forward again, and so on. Every
+// repeat starts exactly where the previous one ended (no jump at the seams) and prices stay in
+// the source's range (no drift from repeating a trend). Deterministic: every engine replays
+// exactly the same numbers.
 import { readFileSync } from 'node:fs';
-import { parseCandles } from '../www/lib/candles.js';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseCandles } from '../backtest/candles.mjs';
 
-export const CSV_URL = new URL('../www/data/btcusdt-5m.csv', import.meta.url);
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** The source file, in the repository. */
+export const CSV = path.resolve(here, '../www/data/btcusdt-5m.csv');
+/** How results.json names the data. */
+export const DATA_SOURCE = 'www/data/btcusdt-5m.csv';
 
-/** Source candles as [open, high, low, close] rows. */
+/** Source candles as [open, high, low, close] rows (the shared candle parser). */
 export function sourceCandles() {
-  return parseCandles(readFileSync(CSV_URL, 'utf8')).map((k) => [k.o, k.h, k.l, k.c]);
+  return parseCandles(readFileSync(CSV, 'utf8')).map((k) => [k.o, k.h, k.l, k.c]);
 }
 
 /** `n` candles as one Float64Array [o, h, l, c] × n, plus how many repeats of the source. */

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { measure, measureAsync, summarize } from './stats.mjs';
 import { tiledCandles } from './candles.mjs';
-import { mulberry32 } from '../www/lib/prng.js';
+import { mulberry32 } from '../backtest/prng.mjs';
 import { FloorPaper } from './floor.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -22,6 +22,11 @@ const WARMUP = args.warmup ?? 2;
 async function ours() {
   return import('iftb-executor');
 }
+
+/** `ops` operations per run, the runs and warm-ups asked for. */
+const timing = (ops) => ({ ops, runs: RUNS, warmup: WARMUP });
+/** `measure` of `{ fn, setup }` with `timing(ops)`. */
+const timed = (ops, how) => measure({ ...timing(ops), ...how });
 
 const MARK = 50000;
 const CONFIG = { initialBalance: 1e9 };
@@ -40,9 +45,7 @@ const cases = {
       { symbol: 'BTC/USDT', side: 'sell', type: 'market', amount: 0.01 },
     ];
     const r = await measureAsync({
-      ops: n,
-      runs: RUNS,
-      warmup: WARMUP,
+      ...timing(n),
       setup() {
         t?.free();
         t = new PaperTrader(CONFIG);
@@ -60,84 +63,44 @@ const cases = {
 
   async 'orders-fast'({ n = 2_000_000 }) {
     const { FastPaper } = await ours();
-    let fp, s;
-    const r = measure({
-      ops: n,
-      runs: RUNS,
-      warmup: WARMUP,
-      setup() {
-        fp?.free();
-        fp = new FastPaper(CONFIG);
-        s = fp.symbolId('BTC/USDT');
-        fp.updatePrice(s, MARK);
-      },
-      fn() {
-        for (let i = 0; i < n; i++) {
-          if (Number.isNaN(fp.market(s, i & 1, 0.01))) throw new Error('rejected');
-        }
-      },
+    return ordersCase(FastPaper, n, (fp, s) => {
+      for (let i = 0; i < n; i++) {
+        if (Number.isNaN(fp.market(s, i & 1, 0.01))) throw new Error('rejected');
+      }
     });
-    return { ...r, n, check: fp.books().feesPaid };
   },
 
   async 'orders-batch'({ n = 8_000_000, batch = 4096 }) {
     const { FastPaper } = await ours();
-    let fp, s;
-    const r = measure({
-      ops: n,
-      runs: RUNS,
-      warmup: WARMUP,
-      setup() {
-        fp?.free();
-        fp = new FastPaper(CONFIG);
-        s = fp.symbolId('BTC/USDT');
-        fp.updatePrice(s, MARK);
-      },
-      fn() {
-        let input = fp.input(3 * batch);
-        fp.output(batch);
-        for (let done = 0; done < n; done += batch) {
-          if (input.length === 0) input = fp.input(3 * batch); // memory grew: view detached
-          for (let i = 0; i < batch; i++) {
-            input[3 * i] = s;
-            input[3 * i + 1] = (done + i) & 1;
-            input[3 * i + 2] = 0.01;
-          }
-          if (fp.marketBatch(batch) !== batch) throw new Error('rejected');
+    const r = ordersCase(FastPaper, n, (fp, s) => {
+      let input = fp.input(3 * batch);
+      fp.output(batch);
+      for (let done = 0; done < n; done += batch) {
+        if (input.length === 0) input = fp.input(3 * batch); // memory grew: view detached
+        for (let i = 0; i < batch; i++) {
+          input[3 * i] = s;
+          input[3 * i + 1] = (done + i) & 1;
+          input[3 * i + 2] = 0.01;
         }
-      },
+        if (fp.marketBatch(batch) !== batch) throw new Error('rejected');
+      }
     });
-    return { ...r, n, batch, check: fp.books().feesPaid };
+    return { ...r, batch };
   },
 
   async 'orders-floor'({ n = 200_000 }) {
-    let fp, s;
-    const r = measure({
-      ops: n,
-      runs: RUNS,
-      warmup: WARMUP,
-      setup() {
-        fp = new FloorPaper(CONFIG);
-        s = fp.symbolId('BTC/USDT');
-        fp.updatePrice(s, MARK);
-      },
-      fn() {
-        for (let i = 0; i < n; i++) {
-          if (Number.isNaN(fp.market(s, i & 1, 0.01))) throw new Error('rejected');
-        }
-      },
+    return ordersCase(FloorPaper, n, (fp, s) => {
+      for (let i = 0; i < n; i++) {
+        if (Number.isNaN(fp.market(s, i & 1, 0.01))) throw new Error('rejected');
+      }
     });
-    return { ...r, n, check: fp.books().feesPaid };
   },
 
   async 'orders-nob'({ n = 1_000_000, levels = 1000 }) {
     const { OrderBook } = peers('nodejs-order-book');
     const version = peers('nodejs-order-book/package.json').version;
     let ob;
-    const r = measure({
-      ops: n,
-      runs: RUNS,
-      warmup: WARMUP,
+    const r = timed(n, {
       setup() {
         ob = new OrderBook();
         for (let i = 0; i < levels; i++) {
@@ -161,38 +124,79 @@ const cases = {
   async 'prices-fast'({ positions = 100, n = 2_000_000, batch = 4096, mode = 'single' }) {
     const { FastPaper } = await ours();
     const prices = walk(n);
-    const fp = new FastPaper({ ...CONFIG, hedging: true });
-    const s = openBook(fp, positions);
-    let input = fp.input(batch);
-    const fn = mode === 'single'
-      ? () => {
+    let input;
+    const r = onBook(FastPaper, positions, n, mode === 'single'
+      ? (fp, s) => {
         for (let i = 0; i < n; i++) if (fp.updatePrice(s, prices[i])) throw new Error('a trigger fired');
       }
-      : () => {
+      : (fp, s) => {
+        input ??= fp.input(batch);
         for (let done = 0; done < n; done += batch) {
           if (input.length === 0) input = fp.input(batch);
           input.set(prices.subarray(done, done + batch));
           if (fp.updatePrices(s, batch)) throw new Error('a trigger fired');
         }
-      };
-    const r = measure({ ops: n, runs: RUNS, warmup: WARMUP, fn });
-    if (fp.openPositions !== positions) throw new Error('positions changed');
+      });
     return { ...r, n, positions, mode };
+  },
+
+  // Orders at P open positions: a bracket (a market order of 0.01 with a stop-loss and a
+  // take-profit, both far from the mark, alternately long and short: a new position with three
+  // triggers indexed: SL, TP, liquidation) then `close()` of the position it opened, so P stays
+  // P. Counted as two orders per cycle. The index drops closed positions' triggers lazily and
+  // compacts when it has doubled, so the compaction's cost is in the figure (amortized).
+  async 'orders-open'({ positions = 100, n = 1_000_000 }) {
+    const { FastPaper } = await ours();
+    let tableBytes;
+    const r = onBook(FastPaper, positions, n, (fp, s) => {
+      bracketAndClose(fp, s, n);
+      tableBytes = fp.tableBytes;
+    });
+    return { ...r, n, positions, tableBytes };
+  },
+
+  // Flatness of the trigger index, measured so that the machine's load drifts out of the
+  // ratio: books with P = 1, 100, 10,000, 100,000 open positions (as in `prices-fast`) live in
+  // one process, and each round measures every book in turn (updatePrice along the walk, then
+  // bracket + close); the ratio of the costs at the largest P and at 1 is taken per round.
+  async flatness({ positions = [1, 100, 10_000, 100_000], n = 1_000_000, orders = 200_000 }) {
+    const { FastPaper } = await ours();
+    const prices = walk(n);
+    const books = positions.map((P) => {
+      const fp = new FastPaper({ ...CONFIG, hedging: true });
+      return { P, fp, s: openBook(fp, P), update: [], order: [] };
+    });
+    for (let round = 0; round < WARMUP + RUNS; round++) {
+      for (const { fp, s, update, order } of books) {
+        const t0 = performance.now();
+        for (let i = 0; i < n; i++) if (fp.updatePrice(s, prices[i])) throw new Error('a trigger fired');
+        const t1 = performance.now();
+        bracketAndClose(fp, s, orders);
+        const t2 = performance.now();
+        if (round >= WARMUP) {
+          update.push(((t1 - t0) * 1e6) / n);
+          order.push(((t2 - t1) * 1e6) / orders);
+        }
+      }
+    }
+    const first = books[0];
+    const last = books[books.length - 1];
+    const ratio = (k) => summarize(last[k].map((x, r) => x / first[k][r]));
+    for (const b of books) if (b.fp.openPositions !== b.P) throw new Error('positions changed');
+    return {
+      positions,
+      updateNs: books.map((b) => summarize(b.update)),
+      orderNs: books.map((b) => summarize(b.order)),
+      updateRatio: ratio('update'),
+      orderRatio: ratio('order'),
+    };
   },
 
   async 'prices-floor'({ positions = 100, n = 1_000_000 }) {
     const prices = walk(n);
-    const fp = new FloorPaper({ ...CONFIG, hedging: true });
-    const s = openBook(fp, positions);
-    const r = measure({
-      ops: n,
-      runs: RUNS,
-      warmup: WARMUP,
-      fn() {
-        for (let i = 0; i < n; i++) if (fp.updatePrice(s, prices[i])) throw new Error('a trigger fired');
-      },
+    const r = onBook(FloorPaper, positions, n, (fp, s) => {
+      for (let i = 0; i < n; i++) if (fp.updatePrice(s, prices[i])) throw new Error('a trigger fired');
     });
-    if (fp.openPositions !== positions) throw new Error('positions changed');
     return { ...r, n, positions };
   },
 
@@ -200,42 +204,16 @@ const cases = {
   // Each bar: mark open, then low and high (high first on a falling bar), then close; at the
   // close, while fewer than K positions are open, buy 1 BTC with a stop-loss at −2% and a
   // take-profit at +2% of the close. Hedging mode (every entry is its own position), 0.1%
-  // commission, no slippage, 1x.
+  // commission, no slippage, 1x. `path: 'high-first'` marks open, high, low, close on every bar
+  // instead (nautilus_trader's bar execution): used to check its trade counts against ours.
 
-  async 'replay-fast'({ bars = 1_000_000, k = 100 }) {
+  async 'replay-fast'({ bars = 1_000_000, k = 100, path = 'ours' }) {
     const { FastPaper } = await ours();
-    const { bars: data, tiles } = tiledCandles(bars);
-    let fp, out;
-    const r = measure({
-      ops: bars,
-      runs: RUNS,
-      warmup: WARMUP,
-      setup() {
-        fp?.free();
-        fp = new FastPaper(REPLAY_CONFIG);
-      },
-      fn() {
-        out = replay(fp, data, k);
-      },
-    });
-    return { ...r, bars, k, tiles, ...out, wallet: fp.books().wallet };
+    return replayCase(FastPaper, bars, k, path);
   },
 
   async 'replay-floor'({ bars = 1_000_000, k = 100 }) {
-    const { bars: data, tiles } = tiledCandles(bars);
-    let fp, out;
-    const r = measure({
-      ops: bars,
-      runs: RUNS,
-      warmup: WARMUP,
-      setup() {
-        fp = new FloorPaper(REPLAY_CONFIG);
-      },
-      fn() {
-        out = replay(fp, data, k);
-      },
-    });
-    return { ...r, bars, k, tiles, ...out, wallet: fp.books().wallet };
+    return replayCase(FloorPaper, bars, k, 'ours');
   },
 
   async 'replay-grademark'({ bars = 200_000 }) {
@@ -255,15 +233,21 @@ const cases = {
       profitTarget: (a) => a.entryPrice * 0.02,
     };
     let trades;
-    const r = measure({
-      ops: bars,
-      runs: RUNS,
-      warmup: WARMUP,
+    const r = timed(bars, {
       fn() {
         trades = backtest(strategy, series);
       },
     });
     return { ...r, bars, k: 1, tiles, trades: trades.length, fills: 2 * trades.length, version };
+  },
+
+  // ----- strategy-tester sweep -----------------------------------------------------------------
+  // `iftb-executor/backtest`'s sweep of the page's default strategy (a 96-run grid over the
+  // 10,999 candles) on 1 and 2 worker_threads: the speed-up (bench/backtest.mjs measures it).
+
+  async sweep({ runs = 3 }) {
+    const { measureSweep } = await import('./backtest.mjs');
+    return measureSweep({ runs });
   },
 
   // ----- size, start-up, memory ---------------------------------------------------------------
@@ -398,14 +382,26 @@ const cases = {
 
 const REPLAY_CONFIG = { initialBalance: 1e9, makerFee: 0.001, takerFee: 0.001, slippage: 0, hedging: true };
 
-function replay(engine, bars, k) {
+/** The replay measured on a fresh engine per run; counts and the wallet of the last run. */
+function replayCase(Engine, bars, k, path) {
+  const { bars: data, tiles } = tiledCandles(bars);
+  let out;
+  const { r, fp } = onFresh(Engine, REPLAY_CONFIG, bars, (e) => {
+    out = replay(e, data, k, path);
+  });
+  return { ...r, bars, k, path, tiles, ...out, wallet: fp.books().wallet };
+}
+
+function replay(engine, bars, k, path = 'ours') {
   const s = engine.symbolId('BTC/USDT');
+  const highFirst = path === 'high-first';
+  if (!highFirst && path !== 'ours') throw new Error(`unknown path ${path}`);
   let entries = 0;
   const n = bars.length / 4;
   for (let i = 0; i < n; i++) {
     const o = bars[4 * i], h = bars[4 * i + 1], l = bars[4 * i + 2], c = bars[4 * i + 3];
     engine.updatePrice(s, o);
-    if (c >= o) {
+    if (c >= o && !highFirst) {
       engine.updatePrice(s, l);
       engine.updatePrice(s, h);
     } else {
@@ -419,7 +415,55 @@ function replay(engine, bars, k) {
       if (!Number.isNaN(engine.bracket(s, 0, 1, sl, tp))) entries++;
     }
   }
-  return { entries, fills: engine.fillCount };
+  // Every exit closes one whole position: closed = fills − entries.
+  return { entries, fills: engine.fillCount, closed: engine.fillCount - entries, open: engine.openPositions };
+}
+
+/** `fn(engine, prepared)` measured as `n` operations on a fresh `new Engine(config)` per run
+ * (`prepare(engine)`, untimed, gives `prepared`); returns the figures and the last engine. */
+function onFresh(Engine, config, n, fn, prepare = () => undefined) {
+  let fp, ctx;
+  const r = timed(n, {
+    setup() {
+      fp?.free?.();
+      fp = new Engine(config);
+      ctx = prepare(fp);
+    },
+    fn: () => fn(fp, ctx),
+  });
+  return { r, fp };
+}
+
+/** The order cases' engine: BTC/USDT marked at MARK; its symbol id. */
+function marked(fp) {
+  const s = fp.symbolId('BTC/USDT');
+  fp.updatePrice(s, MARK);
+  return s;
+}
+
+/** Market orders on a fresh engine per run; the fees paid of the last run as a check. */
+function ordersCase(Engine, n, fn) {
+  const { r, fp } = onFresh(Engine, CONFIG, n, fn, marked);
+  return { ...r, n, check: fp.books().feesPaid };
+}
+
+/** A hedging engine with P open positions (`openBook`), then `fn(engine, symbol)` measured as
+ * `n` operations; the positions must still be P afterwards. */
+function onBook(Engine, positions, n, fn) {
+  const fp = new Engine({ ...CONFIG, hedging: true });
+  const s = openBook(fp, positions);
+  const r = timed(n, { fn: () => fn(fp, s) });
+  if (fp.openPositions !== positions) throw new Error('positions changed');
+  return r;
+}
+
+/** `n` orders: n/2 brackets (alternately long and short, SL/TP far away), each closed at once. */
+function bracketAndClose(fp, s, n) {
+  for (let i = 0; i < n; i += 2) {
+    const long = (i & 2) === 0;
+    if (Number.isNaN(fp.bracket(s, long ? 0 : 1, 0.01, long ? 44000 : 56000, long ? 56000 : 44000))) throw new Error('rejected');
+    fp.close(fp.lastPosition);
+  }
 }
 
 /** A random walk of 0.1 ticks inside [49000, 51000], deterministic. */

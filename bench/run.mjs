@@ -1,16 +1,21 @@
-// npm run bench [-- --quick] [-- --runs 7] [-- --no-peers] [-- --nautilus] [-- --build]
+// npm run bench [-- --quick] [-- --repeat 3] [-- --runs 7] [-- --no-peers] [-- --no-nautilus] [-- --build]
 //
-// Runs every benchmark case in a fresh Node process (bench/cases.mjs), the Python peer in its
-// venv, prints a table and writes bench/results.json (machine, versions, every figure as
-// min / median / max of several runs, ratios to ours, targets). Peers are installed into
-// bench/.peers at bench time; a peer that cannot be installed is reported as unavailable with
-// the reason, and the rest still runs.
+// A full run executes every benchmark case, each in a fresh Node process (bench/cases.mjs),
+// and the Python peers in their venvs; `--repeat R` takes R full runs (default 3; 1 with
+// --quick). Every figure of a full run is min / median / max of `--runs` measured runs after
+// warm-ups; across full runs each target is judged per run and reported as "yes" (held in
+// every full run), "mixed (h of R)" or "no", with the spread of the run medians. Prints the
+// tables and writes bench/results.json (machine, load, versions, every measurement, ratios,
+// trade-count checks, targets). Peers are installed into bench/.peers at bench time; a peer
+// that cannot be installed is reported as unavailable with the reason, and the rest still
+// runs. Method and latest results: docs/performance.md.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tiledCandles } from './candles.mjs';
+import { tiledCandles, DATA_SOURCE } from './candles.mjs';
+import { summarize } from './stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -21,22 +26,37 @@ const flag = (f) => argv.includes(f);
 const opt = (f, d) => (argv.includes(f) ? Number(argv[argv.indexOf(f) + 1]) : d);
 const QUICK = flag('--quick');
 const RUNS = opt('--runs', QUICK ? 3 : 7);
+const REPEAT = opt('--repeat', QUICK ? 1 : 3);
 const WARMUP = QUICK ? 1 : 2;
 const PY_RUNS = QUICK ? 1 : 3;
+const N = QUICK ? 0.2 : 1;
 
 // grademark 0.3.0 requires chai at run time without declaring it (chai 4: CommonJS).
 const PEER_NPM = ['nodejs-order-book@10.1.1', 'grademark@0.3.0', 'data-forge@1.10.5', 'chai@4.5.0'];
 const PEER_PIP = ['backtesting==0.6.6'];
+// The newest nautilus_trader with a wheel for CPython 3.11 (1.222+ need 3.12): checked with
+// `pip index versions nautilus_trader` under python3.11. Its own venv (numpy/pandas pins).
 const NAUTILUS = 'nautilus_trader==1.221.0';
+
+// Replay lengths. Ours: 1,000,000 candles. The Python peers are too slow for that (nautilus
+// at K = 100 does about 1,000 candles/s here and slows as its history grows), so they replay
+// the first PY_BARS[K] candles, and ours is measured again on exactly those candles: their
+// ratios are taken on the same data.
+const BARS = QUICK ? 200_000 : 1_000_000;
+const PY_BARS = QUICK ? { 1: 10_000, 10: 5000, 100: 2000 } : { 1: 100_000, 10: 50_000, 100: 20_000 };
+const KS = [1, 10, 100];
+const POSITIONS = [1, 100, 10_000, 100_000];
 
 function log(msg) {
   process.stderr.write(`${msg}\n`);
 }
 
 function sh(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 15 * 60_000, ...opts });
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 30 * 60_000, maxBuffer: 1 << 28, ...opts });
   return { ok: r.status === 0, out: (r.stdout || '').trim(), err: (r.stderr || r.error?.message || '').trim() };
 }
+
+const lastLines = (text, n) => text.split('\n').filter(Boolean).slice(-n).join(' | ');
 
 function version(cmd, args) {
   const r = sh(cmd, args);
@@ -52,10 +72,28 @@ function ensureBuild() {
   }
 }
 
+/** A venv under bench/.peers with `pkgs` installed; `probe` prints the version. */
+function pipPeer(dir, pkgs, probe) {
+  const venv = path.join(peersDir, dir);
+  const py = path.join(venv, 'bin', 'python');
+  if (!existsSync(py)) {
+    log(`peers: python3 -m venv bench/.peers/${dir}`);
+    const r = sh('python3', ['-m', 'venv', venv]);
+    if (!r.ok) return { available: false, reason: `python3 -m venv failed: ${lastLines(r.err, 1)}` };
+  }
+  log(`peers: pip install ${pkgs.join(' ')}`);
+  const r = sh(py, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', ...pkgs]);
+  const v = sh(py, ['-c', probe]);
+  return v.ok
+    ? { available: true, version: v.out, python: sh(py, ['--version']).out, py }
+    : { available: false, reason: `pip install ${pkgs.join(' ')} failed: ${lastLines(r.err || v.err, 2)}` };
+}
+
 function setupPeers() {
   const status = {};
+  const all = ['nodejs-order-book', 'grademark', 'backtesting', 'nautilus_trader'];
   if (flag('--no-peers')) {
-    for (const p of ['nodejs-order-book', 'grademark', 'backtesting']) status[p] = { available: false, reason: '--no-peers' };
+    for (const p of all) status[p] = { available: false, reason: 'not run (--no-peers)' };
     return status;
   }
   mkdirSync(peersDir, { recursive: true });
@@ -67,33 +105,25 @@ function setupPeers() {
     const pj = path.join(peersDir, 'node_modules', name, 'package.json');
     status[name] = existsSync(pj)
       ? { available: true, version: JSON.parse(readFileSync(pj, 'utf8')).version }
-      : { available: false, reason: `npm install failed: ${npm.err.split('\n').slice(-3).join(' ')}` };
+      : { available: false, reason: `npm install failed: ${lastLines(npm.err, 3)}` };
   }
-  const venv = path.join(peersDir, 'btpy');
-  const py = path.join(venv, 'bin', 'python');
-  if (!existsSync(py)) {
-    log('peers: python3 -m venv bench/.peers/btpy');
-    const r = sh('python3', ['-m', 'venv', venv]);
-    if (!r.ok) status.backtesting = { available: false, reason: `venv failed: ${r.err.split('\n').pop()}` };
-  }
-  if (existsSync(py)) {
-    const pkgs = flag('--nautilus') ? [...PEER_PIP, NAUTILUS] : PEER_PIP;
-    log(`peers: pip install ${pkgs.join(' ')}`);
-    const r = sh(py, ['-m', 'pip', 'install', '-q', ...pkgs]);
-    const v = sh(py, ['-c', 'import backtesting; print(backtesting.__version__)']);
-    status.backtesting = v.ok
-      ? { available: true, version: v.out }
-      : { available: false, reason: `pip install backtesting==0.6.6 failed: ${(r.err || v.err).split('\n').pop()}` };
-    if (flag('--nautilus')) {
-      const n = sh(py, ['-c', 'import nautilus_trader; print(nautilus_trader.__version__)']);
-      status.nautilus_trader = n.ok
-        ? { available: false, version: n.out, reason: 'installed, but no replay case is written for it yet' }
-        : { available: false, reason: `pip install ${NAUTILUS} failed: ${(r.err || n.err).split('\n').pop()}` };
-    }
-    status.python = { version: sh(py, ['--version']).out };
-  }
-  if (!flag('--nautilus')) status.nautilus_trader = { available: false, reason: 'optional; not run (pass --nautilus to install it)' };
+  status.backtesting = pipPeer('btpy', PEER_PIP, 'import backtesting; print(backtesting.__version__)');
+  status.nautilus_trader = flag('--no-nautilus')
+    ? { available: false, reason: 'not run (--no-nautilus)' }
+    : pipPeer('nautilus', [NAUTILUS], 'import nautilus_trader; print(nautilus_trader.__version__)');
   return status;
+}
+
+/** The candles the Python peers read: the first max(PY_BARS) of the tiled series, as CSV. */
+function writeCandlesCsv() {
+  mkdirSync(dataDir, { recursive: true });
+  const csv = path.join(dataDir, 'candles.csv');
+  const n = Math.max(...Object.values(PY_BARS));
+  const { bars } = tiledCandles(n);
+  const lines = ['timestamp_ms,open,high,low,close'];
+  for (let i = 0; i < n; i++) lines.push(`${1672677900000 + i * 300000},${bars[4 * i]},${bars[4 * i + 1]},${bars[4 * i + 2]},${bars[4 * i + 3]}`);
+  writeFileSync(csv, `${lines.join('\n')}\n`);
+  return csv;
 }
 
 // ----- running cases -----------------------------------------------------------------------
@@ -102,153 +132,291 @@ function runCase(name, args = {}) {
   const a = JSON.stringify({ runs: RUNS, warmup: WARMUP, ...args });
   log(`  case ${name} ${a}`);
   const r = sh(process.execPath, ['--max-old-space-size=8192', path.join(here, 'cases.mjs'), name, a], { cwd: root });
-  if (!r.ok) return { error: r.err.split('\n').slice(-4).join(' | ') };
+  if (!r.ok) return { error: lastLines(r.err, 4) };
   return JSON.parse(r.out.split('\n').pop());
 }
 
-function runPython(bars, k, csv) {
-  const py = path.join(peersDir, 'btpy', 'bin', 'python');
-  log(`  case backtesting.py bars=${bars} k=${k}`);
-  const r = sh(py, [path.join(here, 'peers', 'backtesting_peer.py'), csv, String(bars), String(k), String(PY_RUNS)]);
-  if (!r.ok) return { error: r.err.split('\n').slice(-3).join(' | ') };
+function runPython(peer, script, args) {
+  log(`  ${peer} ${args.join(' ')}`);
+  const r = sh(peers[peer].py, [path.join(here, 'peers', script), ...args.map(String)]);
+  if (!r.ok) return { error: lastLines(r.err, 3) };
   return JSON.parse(r.out.split('\n').pop());
 }
 
-// ----- main --------------------------------------------------------------------------------
+// ----- one full run ------------------------------------------------------------------------
 
 const startedAt = new Date().toISOString();
 const loadBefore = os.loadavg();
 ensureBuild();
 const peers = setupPeers();
-const rows = [];
-const row = (group, name, engine, unit, r, extra = {}) => {
-  const out = { group, name, engine, unit, ...extra };
-  if (r?.error) out.error = r.error;
-  else if (r) Object.assign(out, { min: r.min, median: r.median, max: r.max, runs: r.runs, detail: strip(r) });
-  rows.push(out);
-  return out;
-};
-const strip = (r) => Object.fromEntries(Object.entries(r).filter(([k]) => !['min', 'median', 'max', 'runs'].includes(k)));
-const unavailable = (p) => ({ error: `unavailable: ${peers[p]?.reason ?? 'not installed'}` });
 const have = (p) => peers[p]?.available;
+const unavailable = (p) => ({ error: `unavailable: ${peers[p]?.reason ?? 'not installed'}` });
+const csv = have('backtesting') || have('nautilus_trader') ? writeCandlesCsv() : null;
+const once = {}; // deterministic figures, measured in the first full run only
 
-log('market orders');
-const N = QUICK ? 0.2 : 1;
-const oObj = row('orders', 'spec-shaped async placeOrder(object)', 'ours', 'orders/s', runCase('orders-object', { n: Math.round(20000 * N) }));
-const oFast = row('orders', 'numbers-only market(sym, side, amount)', 'ours', 'orders/s', runCase('orders-fast', { n: Math.round(2e6 * N) }));
-const oBatch = row('orders', 'batch marketBatch(n) over a Float64Array view', 'ours', 'orders/s', runCase('orders-batch', { n: Math.round(8e6 * N) }));
-row('orders', 'pure-JS floor market(sym, side, amount), BigInt exact', 'floor', 'orders/s', runCase('orders-floor', { n: Math.round(200000 * N) }), { vs: oFast });
-row('orders', 'nodejs-order-book market({side,size}) vs a 1,000-level book', 'nodejs-order-book', 'orders/s',
-  have('nodejs-order-book') ? runCase('orders-nob', { n: Math.round(1e6 * N) }) : unavailable('nodejs-order-book'), { vs: oFast });
+function fullRun(index) {
+  const rows = [];
+  const byKey = {};
+  const row = (key, group, name, engine, unit, r, extra = {}) => {
+    const out = { key, group, name, engine, unit, ...extra };
+    if (r?.error) out.error = r.error;
+    else if (r) Object.assign(out, { min: r.min, median: r.median, max: r.max, runs: r.runs, detail: strip(r) });
+    rows.push(out);
+    byKey[key] = out;
+    return out;
+  };
 
-log('price updates');
-const pricesOurs = {};
-for (const P of [1, 100, 10000]) {
-  const single = row('prices', `updatePrice, ${P} open position(s)`, 'ours', 'updates/s', runCase('prices-fast', { positions: P, n: Math.round(4e6 * N), mode: 'single' }), { positions: P });
-  const batch = row('prices', `updatePrices batch, ${P} open position(s)`, 'ours', 'updates/s', runCase('prices-fast', { positions: P, n: Math.round(8e6 * N), mode: 'batch' }), { positions: P });
-  pricesOurs[P] = { single, batch };
-  row('prices', `pure-JS floor updatePrice, ${P} open position(s)`, 'floor', 'updates/s', runCase('prices-floor', { positions: P, n: Math.max(2000, Math.round((P > 100 ? 2e4 : 1e6) * N)) }), { positions: P, vs: single });
-}
+  log(`full run ${index + 1} of ${REPEAT}: market orders`);
+  row('orders.object', 'orders', 'spec-shaped async placeOrder(object)', 'ours', 'orders/s', runCase('orders-object', { n: Math.round(20000 * N) }));
+  row('orders.fast', 'orders', 'numbers-only market(sym, side, amount)', 'ours', 'orders/s', runCase('orders-fast', { n: Math.round(2e6 * N) }));
+  row('orders.batch', 'orders', 'batch marketBatch(n) over a Float64Array view', 'ours', 'orders/s', runCase('orders-batch', { n: Math.round(8e6 * N) }));
+  row('orders.floor', 'orders', 'pure-JS floor market(sym, side, amount), BigInt exact', 'floor', 'orders/s',
+    runCase('orders-floor', { n: Math.round(200000 * N) }), { vs: 'orders.fast' });
+  row('orders.nob', 'orders', 'nodejs-order-book market({side,size}) vs a 1,000-level book', 'nodejs-order-book', 'orders/s',
+    have('nodejs-order-book') ? runCase('orders-nob', { n: Math.round(1e6 * N) }) : unavailable('nodejs-order-book'), { vs: 'orders.fast' });
+  row('orders.nautilus', 'orders', `nautilus_trader ${peers.nautilus_trader?.version ?? ''}: market order per trade tick, netting (net of the ticks' cost)`, 'nautilus_trader', 'orders/s',
+    have('nautilus_trader') ? runPython('nautilus_trader', 'nautilus_peer.py', ['orders', QUICK ? 1000 : 5000, PY_RUNS]) : unavailable('nautilus_trader'),
+    { vs: 'orders.object' });
 
-log('backtest replay');
-const BARS = QUICK ? 200_000 : 1_000_000;
-const replayOurs = {};
-const pyBars = { 1: QUICK ? 20000 : 100_000, 10: QUICK ? 10000 : 50_000, 100: QUICK ? 5000 : 20_000 };
-let csv = null;
-if (have('backtesting')) {
-  mkdirSync(dataDir, { recursive: true });
-  csv = path.join(dataDir, 'candles.csv');
-  const maxBars = Math.max(...Object.values(pyBars));
-  const { bars } = tiledCandles(maxBars);
-  const lines = ['timestamp_ms,open,high,low,close'];
-  for (let i = 0; i < maxBars; i++) lines.push(`${1672677900000 + i * 300000},${bars[4 * i]},${bars[4 * i + 1]},${bars[4 * i + 2]},${bars[4 * i + 3]}`);
-  writeFileSync(csv, `${lines.join('\n')}\n`);
-}
-for (const K of [1, 10, 100]) {
-  const ours = row('replay', `replay ${BARS.toLocaleString('en')} candles, K=${K}`, 'ours', 'bars/s', runCase('replay-fast', { bars: BARS, k: K }), { k: K });
-  replayOurs[K] = ours;
-  row('replay', `pure-JS floor, K=${K}`, 'floor', 'bars/s', runCase('replay-floor', { bars: K === 100 ? Math.round(BARS / 5) : BARS, k: K }), { k: K, vs: ours });
-  row('replay', `backtesting.py 0.6.6 (hedging), K=${K}`, 'backtesting', 'bars/s', have('backtesting') ? runPython(pyBars[K], K, csv) : unavailable('backtesting'), { k: K, vs: ours });
-  if (K === 1) {
-    row('replay', 'grademark 0.3.0, one position at a time', 'grademark', 'bars/s',
-      have('grademark') ? runCase('replay-grademark', { bars: QUICK ? 50000 : 200_000, runs: Math.min(RUNS, 5) }) : unavailable('grademark'), { k: 1, vs: ours });
+  log('price updates and orders at P open positions');
+  for (const P of POSITIONS) {
+    row(`prices.single.${P}`, 'scaling', `updatePrice, ${P.toLocaleString('en')} open position(s)`, 'ours', 'updates/s',
+      runCase('prices-fast', { positions: P, n: Math.round(4e6 * N), mode: 'single' }), { positions: P });
+    row(`prices.batch.${P}`, 'scaling', `updatePrices batch, ${P.toLocaleString('en')} open position(s)`, 'ours', 'updates/s',
+      runCase('prices-fast', { positions: P, n: Math.round(8e6 * N), mode: 'batch' }), { positions: P });
+    row(`orders.open.${P}`, 'scaling', `bracket + close, ${P.toLocaleString('en')} open position(s)`, 'ours', 'orders/s',
+      runCase('orders-open', { positions: P, n: Math.round(1e6 * N) }), { positions: P });
+    const floorN = P <= 100 ? 1e6 * N : P <= 10_000 ? 2e4 * N : 2000;
+    row(`prices.floor.${P}`, 'scaling', `pure-JS floor updatePrice, ${P.toLocaleString('en')} open position(s)`, 'floor', 'updates/s',
+      runCase('prices-floor', { positions: P, n: Math.max(1000, Math.round(floorN)), runs: P > 10_000 ? Math.min(RUNS, 3) : RUNS }),
+      { positions: P, vs: `prices.single.${P}` });
   }
+
+  const flatness = runCase('flatness', { positions: POSITIONS, n: Math.round(5e5 * N), orders: Math.round(1e5 * N), runs: Math.max(RUNS, 21), warmup: 2 });
+
+  log('backtest replay');
+  const checks = [];
+  for (const K of KS) {
+    const nPy = PY_BARS[K];
+    row(`replay.${K}`, 'replay', `replay ${BARS.toLocaleString('en')} candles, K=${K}`, 'ours', 'bars/s', runCase('replay-fast', { bars: BARS, k: K }), { k: K });
+    row(`replay.floor.${K}`, 'replay', `pure-JS floor, K=${K}`, 'floor', 'bars/s',
+      runCase('replay-floor', { bars: K === 100 ? Math.round(BARS / 5) : BARS, k: K }), { k: K, vs: `replay.${K}` });
+    if (K === 1) {
+      row('replay.grademark', 'replay', 'grademark 0.3.0, one position at a time', 'grademark', 'bars/s',
+        have('grademark') ? runCase('replay-grademark', { bars: QUICK ? 50000 : 200_000, runs: Math.min(RUNS, 5) }) : unavailable('grademark'), { k: 1, vs: 'replay.1' });
+    }
+    const short = row(`replay.short.${K}`, 'replay', `replay the first ${nPy.toLocaleString('en')} candles, K=${K}`, 'ours', 'bars/s',
+      runCase('replay-fast', { bars: nPy, k: K, runs: Math.max(RUNS, 21), warmup: 5 }), { k: K });
+    row(`replay.backtesting.${K}`, 'replay', `backtesting.py ${peers.backtesting?.version ?? ''} (hedging), same ${nPy.toLocaleString('en')} candles, K=${K}`, 'backtesting', 'bars/s',
+      have('backtesting') ? runPython('backtesting', 'backtesting_peer.py', [csv, nPy, K, PY_RUNS]) : unavailable('backtesting'), { k: K, vs: `replay.short.${K}` });
+    const naut = row(`replay.nautilus.${K}`, 'replay', `nautilus_trader ${peers.nautilus_trader?.version ?? ''} (bars, hedging OMS), same ${nPy.toLocaleString('en')} candles, K=${K}`, 'nautilus_trader', 'bars/s',
+      have('nautilus_trader') ? runPython('nautilus_trader', 'nautilus_peer.py', ['replay', csv, nPy, K, PY_RUNS]) : unavailable('nautilus_trader'), { k: K, vs: `replay.short.${K}` });
+    if (index === 0) checks.push(tradeCheck(K, nPy, short, naut));
+  }
+
+  log('strategy-tester sweep');
+  row('sweep', 'sweep', 'parameter sweep, 2 workers vs 1 (speed-up)', 'ours', '×', runCase('sweep', { runs: Math.min(RUNS, 3) }));
+
+  log('start-up, size, memory');
+  const startups = [];
+  for (let i = 0; i < (QUICK ? 5 : 15); i++) startups.push(runCase('startup', { runs: 1 }));
+  const st = (k) => summarize(startups.filter((s) => !s.error).map((s) => s[k]));
+  const startup = { readMs: st('readMs'), compileMs: st('compileMs'), requireInstantiateMs: st('requireInstantiateMs'), firstFastCallMs: st('firstFastCallMs'), firstObjectCallMs: st('firstObjectCallMs') };
+  const browserStartup = existsSync(process.env.CHROMIUM || '/usr/bin/chromium')
+    ? runCase('startup-browser', { runs: QUICK ? 3 : 9 })
+    : { error: 'unavailable: no Chromium at /usr/bin/chromium (set CHROMIUM)' };
+  if (index === 0) {
+    once.size = runCase('size');
+    once.memory = runCase('memory', { positions: 10000 });
+    once.memoryReserved = runCase('memory', { positions: 10000, reserve: true });
+  }
+
+  for (const r of rows) {
+    const base = r.vs && byKey[r.vs];
+    if (base?.median && r.median) r.oursOver = base.median / r.median;
+  }
+  return { index, loadAverage: os.loadavg(), rows, byKey, checks, flatness, startup, browserStartup, targets: targetsOf(byKey, flatness, startup, browserStartup) };
 }
 
-log('size, start-up, memory');
-const size = runCase('size');
-const startups = [];
-for (let i = 0; i < (QUICK ? 5 : 15); i++) startups.push(runCase('startup', { runs: 1 }));
-const st = (k) => summ(startups.filter((s) => !s.error).map((s) => s[k]));
-const startup = { readMs: st('readMs'), compileMs: st('compileMs'), requireInstantiateMs: st('requireInstantiateMs'), firstFastCallMs: st('firstFastCallMs'), firstObjectCallMs: st('firstObjectCallMs') };
-const browserStartup = existsSync(process.env.CHROMIUM || '/usr/bin/chromium')
-  ? runCase('startup-browser', { runs: QUICK ? 3 : 9 })
-  : { error: 'unavailable: no Chromium at /usr/bin/chromium (set CHROMIUM)' };
-const memory = runCase('memory', { positions: 10000 });
-const memoryReserved = runCase('memory', { positions: 10000, reserve: true });
+const strip = (r) => Object.fromEntries(Object.entries(r).filter(([k]) => !['min', 'median', 'max', 'runs'].includes(k)));
 
-function summ(v) {
-  const s = [...v].sort((a, b) => a - b);
-  return { min: s[0], median: s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2, max: s[s.length - 1], runs: v };
+/**
+ * Trade counts of nautilus_trader against ours on the same candles. Ours marks open, low, high,
+ * close on a rising bar (high first on a falling one); nautilus's bar execution always goes
+ * open, high, low, close. The counts can differ only on a bar that spans both a stop-loss and a
+ * take-profit, so ours is also replayed along nautilus's path: that must match exactly.
+ */
+function tradeCheck(K, bars, short, naut) {
+  const counts = (d) => (d ? { entries: d.entries, exits: d.closed, fills: d.fills, open: d.open ?? d.entries - d.closed, wallet: Number(d.wallet) } : null);
+  const ours = counts(short.detail);
+  const highFirst = runCase('replay-fast', { bars, k: K, path: 'high-first', runs: 1, warmup: 0 });
+  const oursHighFirst = highFirst.error ? null : counts(highFirst);
+  const theirs = naut.error ? null : counts({ ...naut.detail, open: naut.detail.positions - naut.detail.closed });
+  const same = (a, b) => !!a && !!b && a.entries === b.entries && a.exits === b.exits && a.fills === b.fills;
+  return {
+    k: K,
+    bars,
+    ours,
+    oursAlongNautilusPath: oursHighFirst,
+    nautilus: theirs,
+    equal: theirs ? same(ours, theirs) : null,
+    equalAlongNautilusPath: theirs ? same(oursHighFirst, theirs) : null,
+    ...(naut.error ? { error: naut.error } : {}),
+  };
 }
 
-// ----- ratios and targets ------------------------------------------------------------------
+// ----- targets -----------------------------------------------------------------------------
 
-for (const r of rows) {
-  if (r.vs && r.vs.median && r.median) r.oursOver = r.vs.median / r.median;
-  if (r.vs) r.vs = r.vs.name;
+function targetsOf(byKey, flatness, startup, browserStartup) {
+  const med = (k) => byKey[k]?.median ?? NaN;
+  const sec = (k) => byKey[k]?.detail?.seconds?.median ?? NaN;
+  const t = (name, measured, goal, unit, pass) => ({ name, measured, goal, unit, pass: Number.isFinite(measured) && pass(measured) });
+  const atLeast = (name, measured, goal, unit) => t(name, measured, goal, unit, (m) => m >= goal);
+  const atMost = (name, measured, goal, unit) => t(name, measured, goal, unit, (m) => m <= goal);
+  const { size, memory, memoryReserved } = once;
+  const list = [
+    atLeast('numbers-only single call', med('orders.fast'), 5e6, 'orders/s'),
+    atLeast('batch', med('orders.batch'), 10e6, 'orders/s'),
+    atLeast('spec-shaped async object API', med('orders.object'), 300e3, 'orders/s'),
+    atLeast('price updates, single call, 100 positions', med('prices.single.100'), 20e6, 'updates/s'),
+    atLeast('price updates, batch, 100 positions', med('prices.batch.100'), 50e6, 'updates/s'),
+    atLeast('price updates, batch, 10,000 positions', med('prices.batch.10000'), 20e6, 'updates/s'),
+    // The trigger index: a price update compares the price with two heap tops, whatever the
+    // number of positions (O(1)); an order pushes its triggers into the heaps (O(log P)).
+    // Measured interleaved in one process (case `flatness`): median of the per-round ratios.
+    atMost('flat index: updatePrice cost at 100,000 positions ÷ at 1 (interleaved)', flatness.updateRatio?.median, 1.25, '×'),
+    atMost('flat index: bracket + close cost at 100,000 positions ÷ at 1 (interleaved)', flatness.orderRatio?.median, 2, '×'),
+    t(`replay ${BARS.toLocaleString('en')} candles K=100 wall time`, sec('replay.100'), 1, 's', (m) => m < 1 && BARS === 1e6),
+    atMost('gzipped wasm, browser build (pkg/web)', size['pkg/web']?.wasmGzip, 100 * 1024, 'bytes'),
+    atMost('gzipped wasm, Node build (pkg/node)', size['pkg/node']?.wasmGzip, 100 * 1024, 'bytes'),
+    // The glue's require reads, compiles and instantiates the module (the separate compileMs
+    // is a second, standalone compile, reported but not added in).
+    atMost('instantiation (require: read + compile + instantiate, Node)', startup.requireInstantiateMs.median, 10, 'ms'),
+    atMost('instantiation (compile + instantiate from bytes, Chromium)', browserStartup.instantiateBytesMs?.median, 10, 'ms'),
+    atMost('wasm memory per open position (10,000, no reserve)', memory.wasmBytesPerPosition, 128, 'bytes'),
+    atMost('wasm memory per open position (10,000, reserved)', memoryReserved.wasmBytesPerPosition, 128, 'bytes'),
+  ];
+  const compared = Object.values(byKey).filter((r) => r.oursOver !== undefined);
+  const smallest = compared.reduce((a, r) => (a && a.oursOver <= r.oursOver ? a : r), null);
+  list.push({ ...t('ahead of every peer on every comparable row', smallest?.oursOver ?? NaN, 1, '× (smallest ratio)', (m) => m > 1), smallestRow: smallest?.name });
+  const nautRows = compared.filter((r) => r.engine === 'nautilus_trader');
+  const nautSmallest = nautRows.reduce((a, r) => (a && a.oursOver <= r.oursOver ? a : r), null);
+  list.push({ ...t('ahead of nautilus_trader on every comparable row', nautSmallest?.oursOver ?? NaN, 1, '× (smallest ratio)', (m) => m > 1), smallestRow: nautSmallest?.name });
+  return list;
 }
 
-const target = (name, measured, goal, pass, unit) => ({ name, measured, goal, pass, unit });
-const med = (r) => r?.median ?? NaN;
-const targets = [
-  target('numbers-only single call', med(oFast), 5e6, med(oFast) >= 5e6, 'orders/s'),
-  target('batch', med(oBatch), 10e6, med(oBatch) >= 10e6, 'orders/s'),
-  target('spec-shaped async object API', med(oObj), 300e3, med(oObj) >= 300e3, 'orders/s'),
-  target('price updates, single call, 100 positions', med(pricesOurs[100].single), 20e6, med(pricesOurs[100].single) >= 20e6, 'updates/s'),
-  target('price updates, batch, 100 positions', med(pricesOurs[100].batch), 50e6, med(pricesOurs[100].batch) >= 50e6, 'updates/s'),
-  target('price updates, batch, 10,000 positions', med(pricesOurs[10000].batch), 20e6, med(pricesOurs[10000].batch) >= 20e6, 'updates/s'),
-  target(`replay ${BARS.toLocaleString('en')} candles K=100 wall time`, replayOurs[100].detail?.seconds?.median, 1, replayOurs[100].detail?.seconds?.median < 1 && BARS === 1e6, 's'),
-  target('gzipped wasm, browser build (pkg/web)', size['pkg/web']?.wasmGzip, 100 * 1024, size['pkg/web']?.wasmGzip <= 100 * 1024, 'bytes'),
-  target('gzipped wasm, Node build (pkg/node)', size['pkg/node']?.wasmGzip, 100 * 1024, size['pkg/node']?.wasmGzip <= 100 * 1024, 'bytes'),
-  // The glue's require reads, compiles and instantiates the module (the separate compileMs
-  // above is a second, standalone compile, reported but not added in).
-  target('instantiation (require: read + compile + instantiate, Node)', startup.requireInstantiateMs.median, 10, startup.requireInstantiateMs.median <= 10, 'ms'),
-  target('instantiation (compile + instantiate from bytes, Chromium)', browserStartup.instantiateBytesMs?.median, 10, browserStartup.instantiateBytesMs?.median <= 10, 'ms'),
-  target('wasm memory per open position (10,000, no reserve)', memory.wasmBytesPerPosition, 128, memory.wasmBytesPerPosition <= 128, 'bytes'),
-  target('wasm memory per open position (10,000, reserved)', memoryReserved.wasmBytesPerPosition, 128, memoryReserved.wasmBytesPerPosition <= 128, 'bytes'),
-];
-const compared = rows.filter((r) => r.oursOver !== undefined);
-targets.push(target('ahead of every peer on every comparable row', Math.min(...compared.map((r) => r.oursOver)), 1, compared.every((r) => r.oursOver > 1), '× (smallest ratio)'));
+// ----- all full runs, aggregated -----------------------------------------------------------
+
+const runs = [];
+for (let i = 0; i < REPEAT; i++) runs.push(fullRun(i));
+
+const spread = (values) => {
+  const v = values.filter((x) => Number.isFinite(x));
+  return v.length ? summarize(v) : { min: NaN, median: NaN, max: NaN, runs: [] };
+};
+
+// Rows: the median of the full runs' medians; min and max over every measurement of every run.
+const rows = runs[0].rows.map((first) => {
+  const all = runs.map((r) => r.byKey[first.key]);
+  const ok = all.filter((r) => r && !r.error && Number.isFinite(r.median));
+  const out = { key: first.key, group: first.group, name: first.name, engine: first.engine, unit: first.unit };
+  for (const k of ['k', 'positions', 'vs']) if (first[k] !== undefined) out[k] = first[k];
+  if (!ok.length) return { ...out, error: all.find((r) => r?.error)?.error ?? 'no result' };
+  const medians = spread(ok.map((r) => r.median));
+  Object.assign(out, {
+    median: medians.median,
+    min: Math.min(...ok.map((r) => r.min)),
+    max: Math.max(...ok.map((r) => r.max)),
+    fullRunMedians: medians.runs,
+    fullRuns: ok.map((r) => ({ min: r.min, median: r.median, max: r.max, runs: r.runs, detail: r.detail })),
+  });
+  const ratios = ok.map((r) => r.oursOver).filter((x) => x !== undefined);
+  if (ratios.length) out.oursOver = spread(ratios);
+  if (ok.length < all.length) out.errors = all.filter((r) => r?.error).map((r) => r.error);
+  return out;
+});
+
+// Targets: judged in each full run; the spread of the measured values across runs.
+const targets = runs[0].targets.map((first, i) => {
+  const per = runs.map((r) => r.targets[i]);
+  const held = per.filter((t) => t.pass).length;
+  return {
+    name: first.name,
+    goal: first.goal,
+    unit: first.unit,
+    measured: spread(per.map((t) => t.measured)),
+    fullRuns: per.length,
+    held,
+    holds: held === per.length ? 'yes' : held === 0 ? 'no' : `mixed (${held} of ${per.length})`,
+    ...(first.smallestRow !== undefined ? { smallestRows: per.map((t) => t.smallestRow) } : {}),
+  };
+});
+
+const startupAll = (k) => spread(runs.flatMap((r) => r.startup[k].runs));
+const startup = Object.fromEntries(Object.keys(runs[0].startup).map((k) => [k, startupAll(k)]));
+const browserOk = runs.map((r) => r.browserStartup).filter((b) => !b.error);
+const browserStartup = browserOk.length
+  ? Object.fromEntries(Object.keys(browserOk[0]).map((k) => [k, spread(browserOk.flatMap((b) => b[k].runs))]))
+  : runs[0].browserStartup;
+const { checks } = runs[0];
 
 // ----- report ------------------------------------------------------------------------------
 
-const fmt = (x) => (x === undefined || Number.isNaN(x) ? '-' : x >= 100 ? Math.round(x).toLocaleString('en') : x.toPrecision(3));
+const fmt = (x) => (x === undefined || x === null || Number.isNaN(x) ? '-' : Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en') : x.toPrecision(3));
+const ratio = (o) => (o ? (REPEAT > 1 ? `${o.median.toFixed(1)}× [${o.min.toFixed(1)}, ${o.max.toFixed(1)}]` : `${o.median.toFixed(1)}×`) : '');
 const lines = [];
+const machine = `${os.cpus()[0]?.model}, ${os.cpus().length} cores, load average before ${loadBefore.map((x) => x.toFixed(2)).join(' / ')}`;
+lines.push(`${REPEAT} full run(s) on ${machine}. Each figure: median of the full runs' medians (each of ${RUNS} measured runs after ${WARMUP} warm-up(s); Python peers ${PY_RUNS} after 1); min / max: every measured run of every full run; ratios: median [min, max] over the full runs.`);
+lines.push('');
 lines.push(`| group | row | median | min | max | unit | ours ÷ peer |`);
 lines.push(`|---|---|---:|---:|---:|---|---:|`);
 for (const r of rows) {
-  lines.push(`| ${r.group} | ${r.name} | ${r.error ? r.error : fmt(r.median)} | ${fmt(r.min)} | ${fmt(r.max)} | ${r.unit} | ${r.oursOver ? `${r.oursOver.toFixed(1)}×` : ''} |`);
+  lines.push(`| ${r.group} | ${r.name} | ${r.error ? r.error : fmt(r.median)} | ${fmt(r.min)} | ${fmt(r.max)} | ${r.unit} | ${ratio(r.oursOver)} |`);
 }
-for (const K of [1, 10, 100]) {
-  const d = replayOurs[K].detail;
-  if (d) lines.push(`| replay | K=${K}: wall time ${fmt(d.seconds.median)} s (min ${fmt(d.seconds.min)}, max ${fmt(d.seconds.max)}), ${d.fills.toLocaleString('en')} fills, ${d.entries.toLocaleString('en')} entries, source tiled ${d.tiles}× | | | | | |`);
+for (const K of KS) {
+  const d = runs[0].byKey[`replay.${K}`]?.detail;
+  if (d) lines.push(`| replay | K=${K} (full run 1): wall time ${fmt(d.seconds.median)} s (min ${fmt(d.seconds.min)}, max ${fmt(d.seconds.max)}), ${d.fills.toLocaleString('en')} fills, ${d.entries.toLocaleString('en')} entries, source tiled ${d.tiles}× | | | | | |`);
+}
+lines.push('');
+lines.push('Scaling (ns per operation, median; the index must keep these flat):');
+lines.push('');
+lines.push('| open positions | updatePrice | updatePrices (batch) | bracket + close, per order | interleaved: updatePrice / per order | pure-JS floor updatePrice |');
+lines.push('|---:|---:|---:|---:|---:|---:|');
+const ns = (k) => { const r = rows.find((x) => x.key === k); return r?.median ? fmt(1e9 / r.median) : (r?.error ?? '-'); };
+const flat = runs.map((r) => r.flatness).filter((f) => !f.error);
+const flatNs = (k, i) => (flat.length ? fmt(spread(flat.map((f) => f[k][i].median)).median) : '-');
+for (const [i, P] of POSITIONS.entries()) {
+  lines.push(`| ${P.toLocaleString('en')} | ${ns(`prices.single.${P}`)} | ${ns(`prices.batch.${P}`)} | ${ns(`orders.open.${P}`)} | ${flatNs('updateNs', i)} / ${flatNs('orderNs', i)} | ${ns(`prices.floor.${P}`)} |`);
+}
+if (!flat.length) lines.push(`(interleaved case failed: ${runs[0].flatness.error})`);
+lines.push('');
+lines.push('Trade counts on the same candles (entries / exits / fills, end wallet):');
+lines.push('');
+lines.push('| K | candles | ours | ours along nautilus\'s bar path | nautilus_trader | counts equal |');
+lines.push('|---:|---:|---|---|---|---|');
+const cnt = (c) => (c ? `${c.entries.toLocaleString('en')} / ${c.exits.toLocaleString('en')} / ${c.fills.toLocaleString('en')}, ${c.wallet.toLocaleString('en', { maximumFractionDigits: 4 })}` : '-');
+for (const c of checks) {
+  const eq = c.error ? c.error : `${c.equal ? 'yes' : 'NO'} (along its path: ${c.equalAlongNautilusPath ? 'yes' : 'NO'})`;
+  lines.push(`| ${c.k} | ${c.bars.toLocaleString('en')} | ${cnt(c.ours)} | ${cnt(c.oursAlongNautilusPath)} | ${cnt(c.nautilus)} | ${eq} |`);
 }
 lines.push('');
 lines.push(`| size | raw | gzip -9 |`);
 lines.push(`|---|---:|---:|`);
-for (const [k, v] of Object.entries(size)) {
+for (const [k, v] of Object.entries(once.size)) {
   if (v.wasmRaw) lines.push(`| ${k} wasm | ${v.wasmRaw.toLocaleString('en')} | ${v.wasmGzip.toLocaleString('en')} |`, `| ${k} JS glue | ${v.jsRaw.toLocaleString('en')} | ${v.jsGzip.toLocaleString('en')} |`);
 }
 lines.push('');
-lines.push(`start-up (ms, median of ${startups.length} fresh processes [min, max]): compile ${fmt(startup.compileMs.median)} [${fmt(startup.compileMs.min)}, ${fmt(startup.compileMs.max)}], require+instantiate ${fmt(startup.requireInstantiateMs.median)} [${fmt(startup.requireInstantiateMs.min)}, ${fmt(startup.requireInstantiateMs.max)}], first FastPaper call ${fmt(startup.firstFastCallMs.median)}, first PaperTrader order ${fmt(startup.firstObjectCallMs.median)}`);
+const mm = (s) => `${fmt(s.median)} [${fmt(s.min)}, ${fmt(s.max)}]`;
+lines.push(`start-up (ms, median [min, max] of ${startup.requireInstantiateMs.runs.length} fresh processes): compile ${mm(startup.compileMs)}, require+instantiate ${mm(startup.requireInstantiateMs)}, first FastPaper call ${fmt(startup.firstFastCallMs.median)}, first PaperTrader order ${fmt(startup.firstObjectCallMs.median)}`);
 if (browserStartup.error) lines.push(`browser start-up: ${browserStartup.error}`);
-else lines.push(`browser start-up (headless Chromium, fresh context each, ms median [min, max]): fetch ${fmt(browserStartup.fetchMs.median)}, compile + instantiate from bytes ${fmt(browserStartup.instantiateBytesMs.median)} [${fmt(browserStartup.instantiateBytesMs.min)}, ${fmt(browserStartup.instantiateBytesMs.max)}], first FastPaper order ${fmt(browserStartup.firstFastCallMs.median)}, init() streaming from the URL ${fmt(browserStartup.initStreamingMs.median)} [${fmt(browserStartup.initStreamingMs.min)}, ${fmt(browserStartup.initStreamingMs.max)}]`);
-lines.push(`memory for 10,000 open positions (hedging, SL + TP, 10x): wasm memory +${fmt(memory.wasmMemoryGrowth)} B (${fmt(memory.wasmBytesPerPosition)} B/position), engine tables ${fmt(memory.tableBytesPerPosition)} B/position; with reserve(): +${fmt(memoryReserved.wasmMemoryGrowth)} B (${fmt(memoryReserved.wasmBytesPerPosition)} B/position)`);
+else lines.push(`browser start-up (headless Chromium, fresh context each, ms median [min, max]): fetch ${fmt(browserStartup.fetchMs.median)}, compile + instantiate from bytes ${mm(browserStartup.instantiateBytesMs)}, first FastPaper order ${fmt(browserStartup.firstFastCallMs.median)}, init() streaming from the URL ${mm(browserStartup.initStreamingMs)}`);
+lines.push(`memory for 10,000 open positions (hedging, SL + TP, 10x): wasm memory +${fmt(once.memory.wasmMemoryGrowth)} B (${fmt(once.memory.wasmBytesPerPosition)} B/position), engine tables ${fmt(once.memory.tableBytesPerPosition)} B/position; with reserve(): +${fmt(once.memoryReserved.wasmMemoryGrowth)} B (${fmt(once.memoryReserved.wasmBytesPerPosition)} B/position)`);
 lines.push('');
-lines.push(`| target | goal | measured | holds |`);
-lines.push(`|---|---:|---:|---|`);
-for (const t of targets) lines.push(`| ${t.name} | ${fmt(t.goal)} ${t.unit} | ${fmt(t.measured)} | ${t.pass ? 'yes' : 'NO'} |`);
+lines.push(`Targets over ${REPEAT} full run(s) (measured: each run's median; "mixed" = held in some full runs, not all):`);
+lines.push('');
+lines.push(`| target | goal | runs | min | median | max | holds |`);
+lines.push(`|---|---:|---:|---:|---:|---:|---|`);
+for (const t of targets) lines.push(`| ${t.name} | ${fmt(t.goal)} ${t.unit} | ${t.fullRuns} | ${fmt(t.measured.min)} | ${fmt(t.measured.median)} | ${fmt(t.measured.max)} | ${t.holds} |`);
 const table = lines.join('\n');
 console.log(table);
 
@@ -256,15 +424,17 @@ const results = {
   startedAt,
   finishedAt: new Date().toISOString(),
   quick: QUICK,
+  fullRuns: REPEAT,
   runsPerFigure: RUNS,
   warmupRuns: WARMUP,
+  pythonRunsPerFigure: PY_RUNS,
   machine: {
     cpu: os.cpus()[0]?.model,
     cores: os.cpus().length,
     memoryBytes: os.totalmem(),
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     loadAverageBefore: loadBefore,
-    loadAverageAfter: os.loadavg(),
+    loadAverageAfterEachFullRun: runs.map((r) => r.loadAverage),
   },
   versions: {
     node: process.version,
@@ -275,13 +445,15 @@ const results = {
     package: JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version,
     commit: version('git', ['-C', root, 'rev-parse', 'HEAD']),
   },
-  peers,
-  data: 'shared/data/btcusdt-5m.csv (10,999 five-minute BTCUSDT candles) tiled: each repeat scaled to start at the previous close, rounded to the 0.1 tick',
+  peers: Object.fromEntries(Object.entries(peers).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).filter(([f]) => f !== 'py'))])),
+  data: `${DATA_SOURCE} (10,999 five-minute BTCUSDT candles) tiled: forward, then time-reversed, alternately (continuous, no drift); ${BARS.toLocaleString('en')} candles for ours, the first ${Object.values(PY_BARS).map((n) => n.toLocaleString('en')).join(' / ')} for the Python peers at K = ${KS.join(' / ')}`,
   rows,
-  size,
+  tradeChecks: checks,
+  flatness: runs.map((r) => r.flatness),
+  size: once.size,
   startup,
   browserStartup,
-  memory: { noReserve: memory, reserved: memoryReserved },
+  memory: { noReserve: once.memory, reserved: once.memoryReserved },
   targets,
   table,
 };

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { OrderExecutor, convertDecisionToRequest } from 'iftb-executor';
-import { mulberry32 } from '../www/lib/prng.js';
+import { mulberry32 } from '../backtest/prng.mjs';
 
 const BTC = 'BTC/USDT';
 const ETH = 'ETH/USDT';

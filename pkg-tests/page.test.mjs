@@ -1,134 +1,21 @@
 // End-to-end tests of the trading simulator page (www/), served as `npm start` serves it and
 // driven in Debian's Chromium with playwright-core (never a downloaded browser).
 // Skipped when IFTB_SKIP_BROWSER=1 (npm test -- --quick). Screenshots: test-results/page-*.png.
+// Helpers: page-helpers.mjs; the trader's tools (chart, ticket, tester, phone): page-tools.test.mjs.
 // Every test opens a fresh browser context (empty storage) and fails on any console error.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { serve } from '../scripts/serve.mjs';
-import { parseCandles } from '../www/lib/candles.js';
+import { test } from 'node:test';
+import {
+  D, confirm, exact, lastPrice, mul, noConsoleErrors, order, results, root, roundTick, rowsOf, shot, skip,
+  tab, text, usePage, waitText,
+} from './page-helpers.mjs';
+import { parseCandles } from '../backtest/candles.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const results = path.join(root, 'test-results');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const skip = process.env.IFTB_SKIP_BROWSER === '1' ? 'IFTB_SKIP_BROWSER=1' : false;
-
-let server;
-let browser;
-
-before(async () => {
-  if (skip) return;
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} missing: run npm run setup -- --browser`);
-  assert.ok(existsSync(path.join(root, 'pkg/web/iftb_executor.js')), 'pkg/web missing: run npm run build');
-  mkdirSync(results, { recursive: true });
-  server = await serve({ port: 0, root });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-// ------------------------------------------------------------------ helpers
-
-/** Exact decimals as BigInt with 18 places (the engine keeps 12). */
-const SCALE = 10n ** 18n;
-function D(text) {
-  const m = /^(-?)(\d+)(?:\.(\d{1,18}))?$/.exec(String(text));
-  assert.ok(m, `not a decimal: ${text}`);
-  const v = BigInt(m[2]) * SCALE + BigInt((m[3] ?? '').padEnd(18, '0'));
-  return m[1] ? -v : v;
-}
-const mul = (a, b) => (a * b) / SCALE;
-
-/**
- * A fresh context and page, ready. `allowConsole(msg)` may excuse console errors the browser
- * itself logs for requests a test makes fail on purpose.
- */
-async function open(t, { viewport = { width: 1400, height: 1000 }, allowConsole = () => false } = {}) {
-  const context = await browser.newContext({ viewport, acceptDownloads: true });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('console', (msg) => {
-    if ((msg.type() === 'error' || msg.type() === 'warning') && !allowConsole(msg)) errors.push(`${msg.type()}: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => errors.push(`pageerror: ${err}`));
-  t.after(async () => {
-    await context.close();
-  });
-  await page.goto(server.url);
-  await page.waitForSelector('body[data-ready="1"]', { timeout: 30000 }).catch(() => {
-    assert.fail(`page never became ready; errors: ${JSON.stringify(errors)}`);
-  });
-  return { page, context, errors };
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(results, `page-${name}.png`), fullPage: true });
-}
-
-const text = (page, sel) => page.textContent(sel).then((s) => s.trim());
-const exact = (page, sel) => page.getAttribute(sel, 'data-exact');
-const lastPrice = async (page) => Number(await page.getAttribute('#feed-status', 'data-last'));
-const roundTick = (p, tick = 0.1) => (Math.round(p / tick) * tick).toFixed(1);
-
-async function waitText(page, sel, re, timeout = 10000) {
-  await page.waitForFunction(([s, src]) => new RegExp(src).test(document.querySelector(s)?.textContent ?? ''), [sel, re.source], { timeout })
-    .catch(async () => assert.fail(`${sel} never matched ${re}: ${JSON.stringify(await page.textContent(sel).catch(() => null))}`));
-}
-
-/** Fill the ticket and submit. Fields left undefined keep their value. */
-async function order(page, { action = 'long', type = 'market', amount, price, stopLoss = '', takeProfit = '', leverage } = {}) {
-  await page.click(`label[for="act-${action}"]`);
-  await page.click(`label[for="type-${type}"]`);
-  if (price !== undefined) await page.fill('#price', price);
-  if (amount !== undefined) await page.fill('#amount', amount);
-  if (leverage !== undefined) {
-    await page.$eval('#leverage', (el, v) => {
-      el.value = v;
-      el.dispatchEvent(new Event('input', { bubbles: true }));
-    }, String(leverage));
-  }
-  if (action !== 'close') {
-    await page.fill('#stopLoss', stopLoss);
-    await page.fill('#takeProfit', takeProfit);
-  }
-  await page.click('#submit');
-}
-
-async function tab(page, name) {
-  await page.click(`#tab-${name}`);
-  return page.locator(`#pane-${name}`);
-}
-
-/** Rows of a pane's table as objects keyed by data-col, with data-exact where present. */
-function rowsOf(page, pane) {
-  return page.$$eval(`#pane-${pane} tbody tr`, (trs) => trs.map((tr) => {
-    const o = {};
-    for (const td of tr.querySelectorAll('td[data-col]')) o[td.dataset.col] = td.dataset.exact ?? td.textContent.trim();
-    return o;
-  }));
-}
-
-async function confirm(page, ok = true) {
-  await page.waitForSelector('#confirm[open]');
-  await page.click(ok ? '#confirm-ok' : '#confirm-cancel');
-  await page.waitForSelector('#confirm:not([open])', { state: 'attached' });
-}
-
-function noConsoleErrors(errors) {
-  assert.deepEqual(errors, [], 'console errors or warnings');
-}
+const P = usePage();
+const open = P.open;
 
 // ------------------------------------------------------------------ tests
 
@@ -286,7 +173,7 @@ test('reload and reopen restore the account, positions, orders, history and feed
     again = await context.newPage();
     again.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     again.on('pageerror', (e) => errors.push(String(e)));
-    await again.goto(server.url);
+    await again.goto(P.server.url);
     await again.waitForSelector('body[data-ready="1"]');
     assert.deepEqual(await capture(again), before);
     // And it carries on from there.
@@ -600,7 +487,7 @@ test('live mode trades through the real signing proxy into the local exchange, w
   const os = await import('node:os');
   const exchange = await startExchange({ port: 0, feed: 'none' });
   t.after(() => exchange.close());
-  const origin = new URL(server.url).origin;
+  const origin = new URL(P.server.url).origin;
   const auditLog = path.join(os.tmpdir(), `iftb-page-audit-${process.pid}.log`);
   const proxy = await startProxy({ port: 0, upstream: 'local', upstreamUrl: exchange.url, allowedOrigins: [origin], banner: false, auditLog, stderr: { write() {} } });
   t.after(() => proxy.close());
@@ -657,6 +544,7 @@ test('narrow mobile screen: everything fits the width, and a trade works', { ski
     const last = await lastPrice(page);
     await order(page, { amount: '0.01', stopLoss: roundTick(last * 0.98), takeProfit: roundTick(last * 1.02), leverage: 3 });
     await waitText(page, '#ticket-result', /filled/);
+    await page.click('#sheet-toggle'); // fold the ticket's bottom sheet
     await page.click('#step');
     const [scroll, inner] = await page.evaluate(() => [document.documentElement.scrollWidth, innerWidth]);
     assert.ok(scroll <= inner, `page is ${scroll}px wide on a ${inner}px screen`);

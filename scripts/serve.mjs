@@ -1,9 +1,19 @@
-// Tiny static server for the demo page: www/ at "/", pkg/ at "/pkg/". Loopback only.
-import { createReadStream } from 'node:fs';
+// Tiny static server for the simulator page, loopback only: www/ at "/", the built package at
+// "/pkg/", the strategy tester's shared module at "/backtest/", and the page's vendored
+// libraries (from node_modules, so it works offline) at "/vendor/".
+//   node scripts/serve.mjs            (PORT, default 8080; serves until Ctrl+C)
+import { createReadStream, existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
-import { root as repoRoot } from './util.mjs';
+import { isMain, main, root as repoRoot } from './util.mjs';
+
+/** URL prefix → directory under the repository. */
+const MOUNTS = [['/pkg', 'pkg'], ['/backtest', 'backtest']];
+/** /vendor/<name> → a file of an installed npm package (the page's import map names these). */
+const VENDOR = {
+  'lightweight-charts.mjs': 'node_modules/lightweight-charts/dist/lightweight-charts.standalone.production.mjs',
+};
 
 const MIME = {
   '.html': 'text/html; charset=utf-8',
@@ -21,7 +31,7 @@ const MIME = {
   '.md': 'text/markdown; charset=utf-8',
 };
 
-/** Map a URL path to a file under www/ or pkg/, or null if it escapes them. */
+/** Map a URL path to a file under www/ or a mount, or null if it escapes them. */
 function resolve(root, urlPath) {
   let rel;
   try {
@@ -29,7 +39,12 @@ function resolve(root, urlPath) {
   } catch {
     return null;
   }
-  const [base, sub] = rel === '/pkg' || rel.startsWith('/pkg/') ? ['pkg', rel.slice(4)] : ['www', rel];
+  if (rel.startsWith('/vendor/')) {
+    const file = VENDOR[rel.slice('/vendor/'.length)];
+    return file ? path.join(root, file) : null;
+  }
+  const mount = MOUNTS.find(([prefix]) => rel === prefix || rel.startsWith(`${prefix}/`));
+  const [base, sub] = mount ? [mount[1], rel.slice(mount[0].length)] : ['www', rel];
   const dir = path.join(root, base);
   const file = path.join(dir, path.normalize(`/${sub}`));
   return file === dir || file.startsWith(dir + path.sep) ? file : null;
@@ -95,4 +110,18 @@ export async function serve({ port = 8080, root = repoRoot } = {}) {
     url: `http://127.0.0.1:${actual}/`,
     close: () => new Promise((ok) => server.close(() => ok())),
   };
+}
+
+if (isMain(import.meta.url)) {
+  main(async () => {
+    if (!existsSync(path.join(repoRoot, 'pkg/web/iftb_executor.js'))) {
+      throw new Error('pkg/web is missing: run `npm run build` first (or `npm start`, which builds and serves)');
+    }
+    for (const file of Object.values(VENDOR)) {
+      if (!existsSync(path.join(repoRoot, file))) throw new Error(`${file} is missing: run \`npm install\``);
+    }
+    const { url } = await serve({ port: process.env.PORT ? Number(process.env.PORT) : 8080 });
+    console.log(`Serving the simulator page at ${url}  (Ctrl+C to stop)`);
+    for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(0));
+  });
 }

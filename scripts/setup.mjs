@@ -9,8 +9,9 @@ const doing = (what) => console.log(`setup: ${what} - installing`);
 
 export async function setup({ browser = false } = {}) {
   // Node dev dependencies (wasm-opt from binaryen, playwright-core).
-  if (exists('node_modules/.bin/wasm-opt') && exists('node_modules/playwright-core/package.json') && exists('node_modules/ccxt/package.json')) {
-    ok('node_modules (binaryen, playwright-core, ccxt)');
+  if (exists('node_modules/.bin/wasm-opt') && exists('node_modules/playwright-core/package.json') && exists('node_modules/ccxt/package.json')
+    && exists('node_modules/lightweight-charts/package.json')) {
+    ok('node_modules (binaryen, playwright-core, ccxt, lightweight-charts)');
   } else {
     doing('node_modules');
     run('npm', [exists('package-lock.json') ? 'ci' : 'install', '--no-audit', '--no-fund']);

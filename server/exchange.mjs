@@ -14,8 +14,8 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { candlePath as sharedCandlePath, parseCandles } from '../www/lib/candles.js';
-import { mulberry32 } from '../www/lib/prng.js';
+import { candlePath as sharedCandlePath, parseCandles } from '../backtest/candles.mjs';
+import { mulberry32 } from '../backtest/prng.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -86,7 +86,7 @@ function loadBinding() {
 /**
  * Rows `{ t, open, high, low, close }` (prices as the CSV's decimal text; also `o, h, l, c, v`
  * as numbers) of a `timestamp_ms,open,high,low,close[,volume]` CSV, read by the shared parser
- * (www/lib/candles.js). A missing column throws `INVALID_FEED`.
+ * (backtest/candles.mjs). A line that is not a candle throws `INVALID_FEED`.
  */
 export function readCandles(file) {
   return parseCandles(readFileSync(file, 'utf8'), { text: true });

@@ -338,6 +338,21 @@ impl FastPaper {
         Ok(o.into())
     }
 
+    /// Equity (wallet + unrealized PnL) as a number: `books().equity` without building the
+    /// object (the per-candle read of a backtest's equity curve).
+    #[wasm_bindgen(getter)]
+    pub fn equity(&self) -> JsResult<f64> {
+        let wallet = self.e.books().wallet;
+        Ok(num(Fx(wallet.0 + self.e.unrealized()?.0)))
+    }
+
+    /// Free balance as a number: `books().free` without building the object. (Not `free`:
+    /// that is the method releasing the instance's memory.)
+    #[wasm_bindgen(getter, js_name = freeBalance)]
+    pub fn free_balance(&self) -> f64 {
+        num(self.e.books().free)
+    }
+
     /// One open position (`null` when closed): `{ id, symbol, side, entryPrice, amount,
     /// margin, leverage, realizedPnl, stopLoss, takeProfit, exact }`.
     #[wasm_bindgen(unchecked_return_type = "FastPosition | null")]

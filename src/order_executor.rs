@@ -7,7 +7,7 @@ use crate::paper_trader::{js_clock, promise};
 use iftb_core::settings::SettingsPatch;
 use iftb_core::{
     complete_now, Action, Decimal, DecisionAction, EntryType, ExecutionRequest, LogLevel,
-    LogRecord, MarketRules, Money, PaperVenue, Quantity, Snapshot, Subscription, Symbol,
+    LogRecord, MarketRules, Money, OrderType, PaperVenue, Quantity, Snapshot, Subscription, Symbol,
     SymbolRules, TradingDecision, TradingSettings, ValidationError, MAX_LEVERAGE,
 };
 use std::rc::Rc;
@@ -35,6 +35,8 @@ struct Extras {
     log_level: LogLevel,
     logger: Logger,
     state_path: Option<String>,
+    /// `clock`: the executor's "now" (e.g. a replay's market time); `Date.now()` by default.
+    clock: iftb_core::SharedClock,
 }
 
 /// The settings an options object gives (conversion only; precedence and checks are the
@@ -84,9 +86,19 @@ fn extras_from(options: &JsValue) -> JsResult<Extras> {
         log_level: LogLevel::Info,
         logger: Logger::Console,
         state_path: None,
+        clock: js_clock(),
     };
     if options.is_undefined() || options.is_null() {
         return Ok(x);
+    }
+    let clock = get(options, "clock");
+    if clock.is_function() {
+        x.clock = clock_from(clock.unchecked_into());
+    } else if !clock.is_undefined() && !clock.is_null() {
+        return Err(ValidationError::InvalidConfig(
+            "clock must be a function returning the time in ms".into(),
+        )
+        .into());
     }
     let rules = get(options, "marketRules");
     if rules.is_null() {
@@ -112,6 +124,23 @@ fn extras_from(options: &JsValue) -> JsResult<Extras> {
         ValidationError::InvalidConfig(format!("statePath must be a string, got {v}"))
     })?;
     Ok(x)
+}
+
+/// A clock reading a JS function (ms since the epoch). A call that throws or returns
+/// something other than a finite number ≥ 0 reads the wall clock instead.
+fn clock_from(f: js_sys::Function) -> iftb_core::SharedClock {
+    Rc::new(move || {
+        f.call0(&JsValue::NULL)
+            .ok()
+            .and_then(|v| v.as_f64())
+            .filter(|ms| ms.is_finite() && *ms >= 0.0)
+            // A finite, non-negative time in ms is well inside u64.
+            .map_or_else(crate::paper_trader::now_ms, |ms| {
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let ms = ms as u64;
+                ms
+            })
+    })
 }
 
 fn market_rules(v: &JsValue) -> JsResult<MarketRules> {
@@ -261,6 +290,7 @@ pub struct OrderExecutor {
     listeners: Vec<(Subscription, js_sys::Function)>,
     dispatched_seq: u64,
     state_path: Option<String>,
+    clock: iftb_core::SharedClock,
 }
 
 impl OrderExecutor {
@@ -269,10 +299,10 @@ impl OrderExecutor {
         x: Extras,
         restore_from: Option<Snapshot>,
     ) -> JsResult<Self> {
-        let clock = js_clock();
+        let clock = x.clock.clone();
         let inner = match restore_from {
-            Some(snap) => Core::restore(snap, clock)?,
-            None => Core::paper(settings, x.rules, clock)?,
+            Some(snap) => Core::restore(snap, clock.clone())?,
+            None => Core::paper(settings, x.rules, clock.clone())?,
         };
         inner.set_log_level(x.log_level);
         let dispatched_seq = inner.venue().borrow().last_seq();
@@ -282,6 +312,7 @@ impl OrderExecutor {
             listeners: Vec::new(),
             dispatched_seq,
             state_path: x.state_path,
+            clock,
         };
         me.persist()?;
         Ok(me)
@@ -296,7 +327,7 @@ impl OrderExecutor {
         }
         let client = crate::live_executor::client_from(options)?;
         // Loss limits start from the first equity the exchange reports (0 = not known yet).
-        let core = LiveCore::new(client, settings, x.rules, js_clock(), Money::ZERO)?;
+        let core = LiveCore::new(client, settings, x.rules, x.clock.clone(), Money::ZERO)?;
         core.set_log_level(x.log_level);
         Ok(Self {
             mode: Mode::Live(Rc::new(core)),
@@ -304,6 +335,7 @@ impl OrderExecutor {
             listeners: Vec::new(),
             dispatched_seq: 0,
             state_path: None,
+            clock: x.clock,
         })
     }
 
@@ -614,6 +646,41 @@ impl OrderExecutor {
         promise(r)
     }
 
+    /// Paper mode: what `executeDecision(request)` would do now, without doing it. The request
+    /// runs on a copy of the account, so every check, the fill price (slippage, a limit that
+    /// crosses fills as a taker), the fee, the margin and the resulting position are the
+    /// engine's own. A limit order that would rest is then filled on the copy at its limit
+    /// price, to show the maker fee and the position it would leave. Throws what
+    /// `executeDecision` would reject with; returns `{ order, fills, position, rests }`.
+    #[wasm_bindgen(js_name = previewDecision, unchecked_return_type = "DecisionPreview")]
+    pub fn preview_decision(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ExecutionRequest")] request: JsValue,
+    ) -> JsResult<JsValue> {
+        let req = execution_request(&request)?;
+        let copy = Core::restore(self.paper()?.snapshot(), self.clock.clone())?;
+        copy.set_log_level(LogLevel::Error);
+        let order = complete_now(copy.execute(&req))?;
+        let rests = order.status == iftb_core::OrderStatus::Pending;
+        if rests {
+            if let Some(limit) = order.price {
+                complete_now(copy.update_price(&req.symbol, limit))?;
+            }
+        }
+        let venue = copy.venue().borrow();
+        let preview = Preview {
+            fills: venue
+                .fills()
+                .iter()
+                .filter(|f| f.order_id == order.id)
+                .collect(),
+            position: venue.position_state(&Symbol::parse(&req.symbol)?),
+            order,
+            rests,
+        };
+        convert::to_js(&preview)
+    }
+
     /// Feed a market price (drives fills, SL/TP, liquidations, loss limits). Returns events.
     #[wasm_bindgen(js_name = updatePrice, unchecked_return_type = "EngineEvent[]")]
     pub fn update_price(
@@ -634,34 +701,36 @@ impl OrderExecutor {
 
     fn protection(&mut self, symbol: &JsValue, price: &JsValue, stop: bool) -> JsResult<JsValue> {
         let symbol = convert::str_arg(symbol, ValidationError::InvalidSymbol)?;
-        let price = convert::price(if stop { "stopLoss" } else { "takeProfit" }, price)?;
+        // `null` removes the protection.
+        let price = if price.is_null() {
+            None
+        } else {
+            Some(convert::price(
+                if stop { "stopLoss" } else { "takeProfit" },
+                price,
+            )?)
+        };
+        let kind = if stop {
+            OrderType::StopLoss
+        } else {
+            OrderType::TakeProfit
+        };
         let sym = symbol.clone();
-        if let Some(p) = self.live_call(|c| async move {
-            if stop {
-                c.update_stop_loss(&sym, price).await
-            } else {
-                c.update_take_profit(&sym, price).await
-            }
-        }) {
+        if let Some(p) =
+            self.live_call(|c| async move { c.set_protection(&sym, kind, price).await })
+        {
             return Ok(p.into());
         }
-        let p = self.with(|c| {
-            complete_now(if stop {
-                Box::pin(c.update_stop_loss(&symbol, price))
-                    as std::pin::Pin<Box<dyn std::future::Future<Output = _>>>
-            } else {
-                Box::pin(c.update_take_profit(&symbol, price))
-            })
-        })?;
+        let p = self.with(|c| complete_now(c.set_protection(&symbol, kind, price)))?;
         convert::to_js(&p)
     }
 
-    /// Move (or set) the stop-loss of the position in `symbol`.
+    /// Move (or set) the stop-loss of the position in `symbol`; `null` removes it.
     #[wasm_bindgen(js_name = updateStopLoss, unchecked_return_type = "Promise<PositionState>")]
     pub fn update_stop_loss(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string")] symbol: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "DecimalInput")] price: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DecimalInput | null")] price: JsValue,
     ) -> js_sys::Promise {
         match self.protection(&symbol, &price, true) {
             Ok(v) if v.is_instance_of::<js_sys::Promise>() => v.unchecked_into(),
@@ -669,12 +738,12 @@ impl OrderExecutor {
         }
     }
 
-    /// Move (or set) the take-profit of the position in `symbol`.
+    /// Move (or set) the take-profit of the position in `symbol`; `null` removes it.
     #[wasm_bindgen(js_name = updateTakeProfit, unchecked_return_type = "Promise<PositionState>")]
     pub fn update_take_profit(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string")] symbol: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "DecimalInput")] price: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DecimalInput | null")] price: JsValue,
     ) -> js_sys::Promise {
         match self.protection(&symbol, &price, false) {
             Ok(v) if v.is_instance_of::<js_sys::Promise>() => v.unchecked_into(),
@@ -743,36 +812,6 @@ impl OrderExecutor {
         }
         self.with(|c| complete_now(c.reset_loss_limits()))?;
         Ok(JsValue::UNDEFINED)
-    }
-
-    /// Estimate an order for a ticket by the engine's rules at these settings: `{ price,
-    /// notional, fee, margin, liquidity }` for `{ side, orderType?, amount, price (the market),
-    /// limitPrice?, leverage? }` (the venue decides the real fill).
-    #[wasm_bindgen(js_name = estimateOrder, unchecked_return_type = "OrderEstimate")]
-    pub fn estimate_order(
-        &self,
-        #[wasm_bindgen(
-            unchecked_param_type = "{ side: Side; orderType?: \"market\" | \"limit\"; amount: DecimalInput; price: DecimalInput; limitPrice?: DecimalInput | null; leverage?: number }"
-        )]
-        order: JsValue,
-    ) -> JsResult<JsValue> {
-        let o = convert::object(&order, "order")?;
-        let side: iftb_core::Side =
-            convert::string(&get(o, "side"), ValidationError::InvalidSide)?.parse()?;
-        let amount = Quantity(iftb_core::num::positive_amount(convert::decimal(
-            "amount",
-            &get(o, "amount"),
-        )?)?);
-        let mark = convert::price("price", &get(o, "price"))?;
-        let limit = convert::opt_price("limitPrice", &get(o, "limitPrice"))?;
-        let leverage = convert::leverage(&get(o, "leverage"), MAX_LEVERAGE)?.unwrap_or(1);
-        let order_type = entry_type(o)?;
-        let settings = match &self.mode {
-            Mode::Paper(c) => c.settings(),
-            Mode::Live(c) => c.settings(),
-        };
-        let q = settings.quote(side, order_type, amount, mark, limit, leverage)?;
-        convert::to_js(&q)
     }
 
     /// Set the log level (`"debug" | "info" | "warn" | "error"`).
@@ -931,6 +970,19 @@ fn parse_snapshot_text(text: &str) -> JsResult<Snapshot> {
         ))
     })?;
     parse_snapshot(&v)
+}
+
+/// `previewDecision`'s answer.
+#[derive(serde::Serialize)]
+struct Preview<'a> {
+    /// The order as placed on the copy (status filled, pending or failed).
+    order: iftb_core::Order,
+    /// Its fills on the copy (for a resting limit: at its limit price, as a maker).
+    fills: Vec<&'a iftb_core::Fill>,
+    /// The symbol's position afterwards (after that fill for a resting limit).
+    position: Option<iftb_core::PositionState>,
+    /// The order would rest on the book.
+    rests: bool,
 }
 
 /// A snapshot object, read and then checked by the core for fields it does not have (the

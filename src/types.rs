@@ -127,6 +127,12 @@ export interface OrderExecutorOptions extends LiveConnectionOptions {
   logger?: ((record: LogRecord) => void) | null | false;
   /** Node, paper mode: persist after every change; an existing file is restored. */
   statePath?: string;
+  /** The executor's "now" in ms (e.g. a replay's market time); Date.now() by default. */
+  clock?: () => number;
+}
+/** OrderExecutor.previewDecision: what executeDecision would do, computed on a copy. */
+export interface DecisionPreview {
+  order: Order; fills: Fill[]; position: PositionState | null; rests: boolean;
 }
 export interface ExecutionRequest {
   action: "long" | "short" | "close"; symbol: string; amount: DecimalInput; entryPrice?: DecimalInput | null;
@@ -218,10 +224,6 @@ export interface Fill {
 export interface LogRecord {
   timestamp: number; level: LogLevel; event: string; message: string;
   orderId: string | null; symbol: string | null;
-}
-export interface OrderEstimate {
-  price: number; notional: number; fee: number; margin: number; liquidity: Liquidity;
-  exact: { price: string; notional: string; fee: string; margin: string };
 }
 export interface AccountStatus {
   mode: ExecutorMode; balance: number; walletBalance: number; totalEquity: number; positionsCount: number;
@@ -351,24 +353,16 @@ export interface OrderExecutorMethods<O> {
    * events; live mode records the mark (the exchange fills) and returns `[]`.
    */
   updatePrice(symbol: string, price: DecimalInput): EngineEvent[];
-  /** Move (or set) the stop-loss of the position in `symbol`. */
-  updateStopLoss(symbol: string, price: DecimalInput): Promise<PositionState>;
-  /** Move (or set) the take-profit of the position in `symbol`. */
-  updateTakeProfit(symbol: string, price: DecimalInput): Promise<PositionState>;
+  /** Move (or set) the stop-loss of the position in `symbol`; `null` removes it. */
+  updateStopLoss(symbol: string, price: DecimalInput | null): Promise<PositionState>;
+  /** Move (or set) the take-profit of the position in `symbol`; `null` removes it. */
+  updateTakeProfit(symbol: string, price: DecimalInput | null): Promise<PositionState>;
   /** Cancel a pending order. */
   cancelOrder(id: string): Promise<O>;
   /** Close every position at the market and cancel pending orders; resolves to the closing orders. */
   emergencyCloseAll(): Promise<O[]>;
   /** Balances, positions, PnL, counts and the loss-limit state. */
   getAccountStatus(): Promise<AccountStatus>;
-  /**
-   * An order ticket's estimate by the engine's rules at these settings: the fill price, notional,
-   * fee and margin of `amount` at the market `price` (or resting at `limitPrice`).
-   */
-  estimateOrder(order: {
-    side: Side; orderType?: "market" | "limit"; amount: DecimalInput; price: DecimalInput;
-    limitPrice?: DecimalInput | null; leverage?: number;
-  }): OrderEstimate;
   /** Every order, oldest first. */
   getOrders(): O[];
   /** Pending orders. */
@@ -395,6 +389,13 @@ export interface PaperOrderExecutor extends OrderExecutorMethods<Order> {
   resetLossLimits(): void;
   /** The whole state as a JSON-compatible object (exact decimal strings, a `version`). */
   snapshot(): ExecutorSnapshot;
+  /**
+   * What `executeDecision(request)` would do now, without doing it: the request runs on a copy
+   * of the account (every check, the fill price, maker or taker fee, the resulting position);
+   * a limit that would rest is filled on the copy at its limit. Throws what
+   * `executeDecision` would reject with.
+   */
+  previewDecision(request: ExecutionRequest): DecisionPreview;
 }
 /** `new OrderExecutor({ paperMode: false, ... })`: the same decisions on the exchange. */
 export interface LiveOrderExecutor extends OrderExecutorMethods<LiveOrder> {

@@ -5,14 +5,17 @@
 // plausibly took (low first for a rising candle), then close. Every tick is one
 // executor.updatePrice() call, so stops and take-profits inside a candle's range fire.
 // No DOM here: this module also runs under Node (pkg-tests/page-units.test.mjs).
-
-import { candlePath, parseCandles } from './lib/candles.js';
-import { mulberry32 } from './lib/prng.js';
+// The candle reader and the replay order of a candle's prices are the strategy tester's
+// (backtest/candles.mjs), so a replay and a backtest see the same ticks.
+import { candlePath, parseCandles } from '../backtest/candles.mjs';
+import { mulberry32 } from '../backtest/prng.mjs';
 
 export { candlePath, mulberry32, parseCandles };
 
 export const TICKS_PER_CANDLE = 4;
 export const CANDLE_MS = 5 * 60 * 1000;
+/** Time between two ticks of a candle. */
+export const TICK_MS = CANDLE_MS / TICKS_PER_CANDLE;
 /** Candles already on the chart when a feed starts (not sent to the engine). */
 export const WARMUP = 150;
 
@@ -56,6 +59,43 @@ export class ReplayFeed {
     return this.candles[Math.max(0, this.index - 1)]?.c ?? null;
   }
 
+  /** Market time of the last price sent (the close of the last candle before the first tick). */
+  get now() {
+    if (this.tick > 0) return this.candles[this.index].t + (this.tick - 1) * TICK_MS;
+    const k = this.candles[Math.max(0, this.index - 1)];
+    return k ? k.t + (TICKS_PER_CANDLE - 1) * TICK_MS : 0;
+  }
+
+  /** Candles on the chart: every finished one and the one being formed. */
+  get length() {
+    return this.index + (this.tick > 0 ? 1 : 0);
+  }
+
+  /** Candle `i` of the chart (the last one may be partial). */
+  bar(i) {
+    if (i < this.index) return this.candles[i];
+    const k = this.candles[this.index];
+    return partial(k.t, candlePath(k), this.tick);
+  }
+
+  /** Move the replay to just before candle `index` (clamped to the data). */
+  jump(index) {
+    this.index = Math.max(1, Math.min(Math.round(index), this.candles.length));
+    this.tick = 0;
+  }
+
+  /** The index of the first candle at or after time `t`. */
+  indexAt(t) {
+    let lo = 0;
+    let hi = this.candles.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.candles[mid].t < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   /** The last `n` candles, the one being formed included. */
   view(n) {
     const done = this.candles.slice(Math.max(0, this.index - n), this.index);
@@ -91,6 +131,9 @@ export function roundToTick(price, tick) {
 
 export const SIM_T0 = Date.UTC(2024, 0, 1);
 
+/** The start of a simulated feed whose first live candle follows market time `now`. */
+export const simStartAt = (now) => Math.floor(now / CANDLE_MS) * CANDLE_MS + CANDLE_MS - WARMUP * CANDLE_MS;
+
 /**
  * Seeded geometric random walk. Each candle is four ticks: open (= previous close) and three
  * steps of volatility vol/√3, so one candle moves about `vol` (a fraction, 0.003 = 0.3%).
@@ -98,9 +141,10 @@ export const SIM_T0 = Date.UTC(2024, 0, 1);
  * regenerated from the seed on restore, so the state stays a few numbers.
  */
 export class SimFeed {
-  constructor(symbol, { seed, vol = 0.003, start, tickSize = '0.01', ticks = 0 }) {
+  constructor(symbol, { seed, vol = 0.003, start, tickSize = '0.01', ticks = 0, t0 = SIM_T0 }) {
     this.symbol = symbol;
     this.source = 'sim';
+    this.t0 = t0;
     this.seed = seed >>> 0;
     this.vol = vol;
     this.start = start;
@@ -143,7 +187,7 @@ export class SimFeed {
 
   makeCandle() {
     const path = this.makePath();
-    const t = SIM_T0 + this.candles.length * CANDLE_MS;
+    const t = this.t0 + this.candles.length * CANDLE_MS;
     return { ...partial(t, path, path.length), partial: false };
   }
 
@@ -152,7 +196,7 @@ export class SimFeed {
   }
 
   next() {
-    if (!this.pending) this.pending = { t: SIM_T0 + this.candles.length * CANDLE_MS, path: this.makePath() };
+    if (!this.pending) this.pending = { t: this.t0 + this.candles.length * CANDLE_MS, path: this.makePath() };
     const price = this.pending.path[this.sent];
     this.sent += 1;
     this.ticks += 1;
@@ -169,6 +213,19 @@ export class SimFeed {
     return this.candles[this.candles.length - 1].c;
   }
 
+  get now() {
+    if (this.pending) return this.pending.t + (this.sent - 1) * TICK_MS;
+    return this.candles[this.candles.length - 1].t + (TICKS_PER_CANDLE - 1) * TICK_MS;
+  }
+
+  get length() {
+    return this.candles.length + (this.pending ? 1 : 0);
+  }
+
+  bar(i) {
+    return i < this.candles.length ? this.candles[i] : partial(this.pending.t, this.pending.path, this.sent);
+  }
+
   view(n) {
     const out = this.candles.slice(-n);
     if (this.pending) {
@@ -183,7 +240,7 @@ export class SimFeed {
   }
 
   state() {
-    return { source: 'sim', seed: this.seed, vol: this.vol, start: this.start, tickSize: this.tickSize, ticks: this.ticks };
+    return { source: 'sim', seed: this.seed, vol: this.vol, start: this.start, tickSize: this.tickSize, ticks: this.ticks, t0: this.t0 };
   }
 }
 

@@ -45,15 +45,38 @@ export function percentOf(fraction, max = 4) {
   return isNum(fraction) ? `${num(Number(fraction) * 100, 0, max)}%` : DASH;
 }
 
+/** Market time (UTC, the replay's clock): "2023-01-03 14:05:00". */
 export function time(ms) {
   if (!isNum(ms)) return DASH;
-  const d = new Date(Number(ms));
-  const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  return new Date(Number(ms)).toISOString().slice(0, 19).replace('T', ' ');
 }
 
+/** Market time to the minute: "2023-01-03 14:05". */
 export function utcTime(ms) {
-  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+  if (!isNum(ms)) return DASH;
+  return new Date(Number(ms)).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+/** A fraction as a percentage: 0.2069 → "20.69%". */
+export function pct(fraction, decimals = 2, sign = false) {
+  return isNum(fraction) ? `${num(Number(fraction) * 100, decimals, decimals, sign)}%` : DASH;
+}
+
+/** A ratio (Sharpe, profit factor): 2 decimals; Infinity → "∞". */
+export function ratio(v) {
+  if (v === Infinity) return '∞';
+  return isNum(v) ? num(v, 2, 2) : DASH;
+}
+
+/**
+ * An engine sentence with its long decimals made readable: "equity 9888.9856586375 is down
+ * 1.11% from 10000" → "equity 9,888.99 is down 1.11% from 10,000".
+ */
+export function readable(text) {
+  return String(text).replace(/-?\d+(?:\.\d+)?/g, (m) => {
+    const decimals = (m.split('.')[1] ?? '').length;
+    return decimals > 2 ? num(m, 2, 2) : num(m, decimals, decimals);
+  });
 }
 
 /**

@@ -23,6 +23,8 @@ warnings.filterwarnings("ignore")
 def main():
     path, bars, k, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     df = pd.read_csv(path, nrows=bars)
+    if len(df) != bars:
+        raise SystemExit(f"{len(df)} candles in the file, {bars} asked for")
     df.index = pd.to_datetime(df.pop("timestamp_ms"), unit="ms")
     df.columns = ["Open", "High", "Low", "Close"]
 

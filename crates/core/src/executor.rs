@@ -149,72 +149,6 @@ pub struct AccountStatus {
     pub loss_limit: Option<String>,
 }
 
-/// What an order would do, estimated by the ledger's rules at the executor's settings (for
-/// an order ticket; the venue decides).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Quote {
-    /// Fill price: a market order's taker price, a crossing limit's price, or the limit.
-    pub price: Price,
-    /// `price × amount`.
-    pub notional: Money,
-    /// Fee of the fill.
-    pub fee: Money,
-    /// Initial margin of the amount at the leverage.
-    pub margin: Money,
-    /// Whether it would take or add liquidity.
-    pub liquidity: crate::types::Liquidity,
-}
-
-impl TradingSettings {
-    /// Estimate an order of `amount` on `side` with the market at `mark` (a limit order at
-    /// `limit`), at `leverage`, by the ledger's rules at these fees and slippage.
-    ///
-    /// # Errors
-    /// `MISSING_PRICE` for a limit without a price, bad settings, overflow.
-    pub fn quote(
-        &self,
-        side: crate::types::Side,
-        order_type: EntryType,
-        amount: Quantity,
-        mark: Price,
-        limit: Option<Price>,
-        leverage: u32,
-    ) -> Result<Quote> {
-        use crate::types::Liquidity;
-        let s = self;
-        let ledger = crate::ledger::Ledger::new(s.maker_fee, s.taker_fee, s.slippage)
-            .ok_or(EngineError::Overflow("rates"))?;
-        let overflow = || EngineError::Overflow("estimate");
-        let (price, liquidity) = match order_type {
-            EntryType::Market => (
-                ledger.taker_price(side, mark).ok_or_else(overflow)?,
-                Liquidity::Taker,
-            ),
-            EntryType::Limit => {
-                let limit = limit.ok_or(ValidationError::MissingPrice)?;
-                if Trigger::Limit.reached(side, limit, mark) {
-                    let px = ledger
-                        .crossing_price(side, mark, limit)
-                        .ok_or_else(overflow)?;
-                    (px, Liquidity::Taker)
-                } else {
-                    (limit, Liquidity::Maker)
-                }
-            }
-        };
-        Ok(Quote {
-            price,
-            notional: Money(num::mul(price.0, amount.0, "notional")?),
-            fee: ledger.fee(price, amount, liquidity).ok_or_else(overflow)?,
-            margin: ledger
-                .initial_margin(price, amount, leverage)
-                .ok_or_else(overflow)?,
-            liquidity,
-        })
-    }
-}
-
 impl<V: ExecutionVenue> OrderExecutor<V> {
     /// Wrap a venue.
     ///
@@ -710,7 +644,7 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
     /// # Errors
     /// `NO_POSITION`, `INVALID_STOP_LOSS`, tick size.
     pub async fn update_stop_loss(&self, symbol: &str, price: Price) -> Result<PositionState> {
-        self.update_protection(symbol, OrderType::StopLoss, price)
+        self.set_protection(symbol, OrderType::StopLoss, Some(price))
             .await
     }
 
@@ -719,33 +653,41 @@ impl<V: ExecutionVenue> OrderExecutor<V> {
     /// # Errors
     /// `NO_POSITION`, `INVALID_TAKE_PROFIT`, tick size.
     pub async fn update_take_profit(&self, symbol: &str, price: Price) -> Result<PositionState> {
-        self.update_protection(symbol, OrderType::TakeProfit, price)
+        self.set_protection(symbol, OrderType::TakeProfit, Some(price))
             .await
     }
 
-    async fn update_protection(
+    /// Set, move or (`None`) remove the position's stop-loss or take-profit (`kind`); removing
+    /// one that is not set is not an error.
+    ///
+    /// # Errors
+    /// `NO_POSITION`, `INVALID_STOP_LOSS` / `INVALID_TAKE_PROFIT`, tick size, bad symbol.
+    pub async fn set_protection(
         &self,
         symbol: &str,
         kind: OrderType,
-        price: Price,
+        price: Option<Price>,
     ) -> Result<PositionState> {
         let sym = Symbol::parse(symbol)?;
-        let field = if kind == OrderType::StopLoss {
-            "stopLoss"
-        } else {
-            "takeProfit"
-        };
-        num::positive_price(field, price.0)?;
-        if let Some(r) = self.rules.get(&sym) {
-            let checked = r.check_price(&sym, field, price.0);
-            self.log_err(symbol, checked.map_err(EngineError::from))?;
+        if let Some(price) = price {
+            let field = if kind == OrderType::StopLoss {
+                "stopLoss"
+            } else {
+                "takeProfit"
+            };
+            num::positive_price(field, price.0)?;
+            if let Some(r) = self.rules.get(&sym) {
+                let checked = r.check_price(&sym, field, price.0);
+                self.log_err(symbol, checked.map_err(EngineError::from))?;
+            }
         }
-        let r = self.venue.set_protection(symbol, kind, Some(price)).await;
+        let r = self.venue.set_protection(symbol, kind, price).await;
         let p = self.log_err(symbol, r)?;
+        let what = price.map_or_else(|| "removed".to_owned(), |p| format!("moved to {p}"));
         self.log(
             LogLevel::Info,
             "protection",
-            format!("{} moved to {price}", kind.as_str()),
+            format!("{} {what}", kind.as_str()),
             None,
             Some(symbol),
         );

@@ -51,9 +51,7 @@ pub use error::{
     ValidationError,
 };
 pub use events::{CloseReason, EngineEvent, EventRecord, Fill, Subscription};
-pub use executor::{
-    AccountStatus, ExecutorState, LogLevel, LogRecord, OrderExecutor, Quote, RiskState,
-};
+pub use executor::{AccountStatus, ExecutorState, LogLevel, LogRecord, OrderExecutor, RiskState};
 pub use ledger::{Bracket, BracketTable, Ledger};
 pub use money::{Money, Price, Quantity, Rate};
 pub use order::{Order, OrderRequest, OrderStatus, OrderTransition, RejectReason};

@@ -1,6 +1,7 @@
 // The seeded PRNG of the project, written once: the page's simulated feed (www/feed.js), the
 // local exchange's random feed (server/exchange.mjs), the benchmarks and the tests import it.
-// Plain ES module with no imports: the page loads it from www/, Node from the package.
+// Plain ES module with no imports, beside candles.mjs: the page loads it from /backtest/, Node
+// from the package.
 
 /** mulberry32: a small, well-mixed 32-bit PRNG; the whole state is one integer. Returns a
  * function giving numbers in [0, 1). */

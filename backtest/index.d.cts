@@ -1,0 +1,23 @@
+// `require("iftb-executor/backtest")`: the declarations of backtest/index.d.mts.
+type M = typeof import('./index.mjs', { with: { 'resolution-mode': 'import' } });
+export type { Candle, EntryOptions, StrategyPosition, StrategyContext, PriceSource, StrategyObject, Strategy, RunOptions, BacktestOptions, Trade, Stats, Report, Grid, SweepRow, ErrorInfo, WorkerRequest, WorkerReply, WorkerLike } from './index.mjs' with { 'resolution-mode': 'import' };
+export declare const BacktestError: M['BacktestError'];
+export type BacktestError = InstanceType<M['BacktestError']>;
+export declare const DEFAULTS: M['DEFAULTS'];
+export declare const TIMEFRAMES: M['TIMEFRAMES'];
+export declare const backtest: M['backtest'];
+export declare const runBacktest: M['runBacktest'];
+export declare const sweep: M['sweep'];
+export declare const gridOf: M['gridOf'];
+export declare const rankRows: M['rankRows'];
+export declare const workerHandler: M['workerHandler'];
+export declare const defineStrategy: M['defineStrategy'];
+export declare const strategySource: M['strategySource'];
+export declare const compileStrategy: M['compileStrategy'];
+export declare const parseCandles: M['parseCandles'];
+export declare const candlePath: M['candlePath'];
+export declare const aggregate: M['aggregate'];
+export declare const timeframeOf: M['timeframeOf'];
+export declare const tradesToCsv: M['tradesToCsv'];
+export declare const indicators: M['indicators'];
+export declare const stats: M['stats'];
